@@ -1,0 +1,96 @@
+// Package hubtest starts a real kyojo HTTP handler on a temporary SQLite
+// database for tests, with a small known set of organisations and people.
+// It is imported only by tests.
+package hubtest
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/server"
+	"github.com/kyojo-hub/kyojo/internal/store"
+	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
+)
+
+// Password is every seeded person's password.
+const Password = "correct horse battery staple"
+
+// Hub is a running test hub.
+type Hub struct {
+	URL    string
+	Server *httptest.Server
+	DB     *store.DB
+	Svc    *identity.Service
+	Orgs   map[string]identity.Org  // by slug: "ncc", "mof", "isp-a"
+	Users  map[string]identity.User // by username: "admin", "alice", "bob", "carol"
+	Tokens map[string]string        // write-scope API token secrets by username
+}
+
+// New starts a hub. People seeded:
+//   - admin: hub_admin of "ncc" (the national centre)
+//   - alice: org_admin of "mof" (a ministry); bob: analyst of "mof"
+//   - carol: analyst of "isp-a" (an ISP)
+func New(t testing.TB) *Hub {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kyojo.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := identity.NewService(db, nil)
+	h := &Hub{DB: db, Svc: svc, Orgs: map[string]identity.Org{}, Users: map[string]identity.User{}, Tokens: map[string]string{}}
+	sys := identity.System("test")
+	for _, o := range []identity.Org{
+		{Slug: "ncc", Name: "National Cybersecurity Centre", NameJA: "内閣サイバーセキュリティセンター", Kind: identity.KindGovernment, Tier: 1},
+		{Slug: "mof", Name: "Ministry of Finance", NameJA: "財務省", Kind: identity.KindGovernment, Tier: 1},
+		{Slug: "isp-a", Name: "ISP A", NameJA: "ISP A", Kind: identity.KindISP, Tier: 2},
+	} {
+		o, err := svc.CreateOrg(ctx, sys, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Orgs[o.Slug] = o
+	}
+	for _, u := range []identity.NewUser{
+		{Username: "admin", Org: "ncc", Role: policy.HubAdmin, Locale: "en"},
+		{Username: "alice", Org: "mof", Role: policy.OrgAdmin, Locale: "ja", Email: "alice@mof.example.jp"},
+		{Username: "bob", Org: "mof", Role: policy.Analyst, Locale: "ja"},
+		{Username: "carol", Org: "isp-a", Role: policy.Analyst, Locale: "en"},
+	} {
+		u.Password = Password
+		usr, err := svc.CreateUser(ctx, sys, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Users[usr.Username] = usr
+		_, secret, err := svc.CreateToken(ctx, sys, usr.ID, identity.NewToken{Name: "test", Scope: policy.ScopeWrite})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Tokens[usr.Username] = secret
+	}
+	handler, _ := server.Handler(svc, server.Options{Version: "test"})
+	h.Server = httptest.NewServer(handler)
+	h.URL = h.Server.URL
+	t.Cleanup(h.Server.Close)
+	return h
+}
+
+// Actor returns the actor of a seeded person, as if signed in over the API.
+func (h *Hub) Actor(username string) identity.Actor {
+	return identity.ActorFor(h.Users[username], policy.ScopeWrite, identity.Actor{Remote: "127.0.0.1", Via: "api"})
+}
+
+// Client returns an HTTP client with a cookie jar that does not follow
+// redirects, for UI tests.
+func (h *Hub) Client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}

@@ -1,0 +1,91 @@
+// Package server assembles kyojo's HTTP surface: the HTML UI at /, the REST
+// API at /api/v1, health at /healthz and /readyz, and Prometheus metrics at
+// /metrics, behind the shared middleware (request ids, access logs, panics,
+// authentication). It owns no business rules.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kyojo-hub/kyojo/internal/httpapi"
+	"github.com/kyojo-hub/kyojo/internal/httpx"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/web"
+)
+
+// Options configure the handler.
+type Options struct {
+	Log          *slog.Logger
+	Version      string
+	TrustProxy   bool // take the client address from X-Forwarded-For
+	SecureCookie bool // mark cookies Secure (behind TLS)
+}
+
+// Handler returns kyojo's whole HTTP handler and the metrics registry it
+// reports to (so other parts can register their own collectors).
+func Handler(svc *identity.Service, opt Options) (http.Handler, *prometheus.Registry) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kyojo_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+	}, []string{"route", "method", "status"})
+	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kyojo_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route"})
+	reg.MustRegister(reqs, dur)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": opt.Version})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := svc.Store().Ping(ctx); err != nil {
+			httpx.Logger(ctx).WarnContext(ctx, "not ready", "err", err)
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "store": "down"})
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+
+	httpapi.New(httpapi.Deps{Identity: svc, Version: opt.Version}).Register(mux)
+	web.New(web.Deps{Identity: svc, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+
+	observe := func(r *http.Request, route string, status int, d time.Duration) {
+		if route == "" {
+			route = "unmatched"
+		}
+		reqs.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		dur.WithLabelValues(route).Observe(d.Seconds())
+	}
+	h := httpx.Routed(mux)
+	h = httpx.Auth(svc, opt.TrustProxy)(h)
+	h = securityHeaders(h)
+	h = httpx.Base(opt.Log, observe)(h)
+	return h, reg
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}

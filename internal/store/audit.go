@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+)
+
+// AppendAudit implements audit.Appender. Outside a transaction it is an
+// error: a record must commit with the change it describes.
+func (o *ops) AppendAudit(ctx context.Context, r *audit.Record) error {
+	if o.tx == nil {
+		return errs.Wrap(errs.E(errs.Internal, "audit append outside a transaction"), "audit")
+	}
+	if !o.auditPrepared {
+		if err := o.d.BeforeAudit(ctx, o.tx); err != nil {
+			return o.mapErr(err, "audit lock")
+		}
+		o.auditPrepared = true
+	}
+	var detail any
+	if len(r.Detail) > 0 {
+		detail = string(r.Detail)
+	}
+	err := o.queryRow(ctx, `INSERT INTO audit (time, actor_id, actor_name, actor_org_id, action, object_type, object_id,
+		object_org_id, outcome, remote, via, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		micros(r.Time), r.ActorID, r.ActorName, r.ActorOrgID, r.Action, r.ObjectType, r.ObjectID, r.ObjectOrg,
+		string(r.Outcome), r.Remote, r.Via, r.RequestID, detail).Scan(&r.Seq)
+	return o.mapErr(err, "audit append")
+}
+
+// ListAudit implements audit.Reader: newest first.
+func (o *ops) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Record, error) {
+	q := `SELECT seq, time, actor_id, actor_name, actor_org_id, action, object_type, object_id, object_org_id,
+		outcome, remote, via, request_id, detail FROM audit WHERE 1=1`
+	var args []any
+	add := func(cond string, v any) {
+		q += " AND " + cond
+		args = append(args, v)
+	}
+	if f.ActorID != "" {
+		add(`actor_id = ?`, f.ActorID)
+	}
+	if f.OrgID != "" {
+		q += ` AND (actor_org_id = ? OR object_org_id = ?)`
+		args = append(args, f.OrgID, f.OrgID)
+	}
+	if strings.HasSuffix(f.Action, ".") {
+		add(`action LIKE ? ESCAPE '\'`, escapeLike(f.Action)+"%")
+	} else if f.Action != "" {
+		add(`action = ?`, f.Action)
+	}
+	if f.ObjectID != "" {
+		add(`object_id = ?`, f.ObjectID)
+	}
+	if f.Outcome != "" {
+		add(`outcome = ?`, string(f.Outcome))
+	}
+	if !f.Since.IsZero() {
+		add(`time >= ?`, micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add(`time < ?`, micros(f.Until))
+	}
+	if f.BeforeSeq > 0 {
+		add(`seq < ?`, f.BeforeSeq)
+	}
+	q += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, f.PageLimit())
+	rows, err := o.query(ctx, q, args...)
+	if err != nil {
+		return nil, o.mapErr(err, "list audit")
+	}
+	defer rows.Close()
+	out := []audit.Record{}
+	for rows.Next() {
+		var r audit.Record
+		var t int64
+		var outcome string
+		var detail *string
+		if err := rows.Scan(&r.Seq, &t, &r.ActorID, &r.ActorName, &r.ActorOrgID, &r.Action, &r.ObjectType, &r.ObjectID,
+			&r.ObjectOrg, &outcome, &r.Remote, &r.Via, &r.RequestID, &detail); err != nil {
+			return nil, o.mapErr(err, "scan audit")
+		}
+		r.Time, r.Outcome = fromMicros(t), audit.Outcome(outcome)
+		if detail != nil {
+			r.Detail = []byte(*detail)
+		}
+		out = append(out, r)
+	}
+	return out, o.mapErr(rows.Err(), "list audit")
+}
