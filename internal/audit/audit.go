@@ -28,19 +28,19 @@ const (
 
 // Record is one entry of the trail.
 type Record struct {
-	Seq        int64           `json:"seq"`         // assigned by the store, strictly increasing
-	Time       time.Time       `json:"time"`        // UTC, microsecond precision
-	ActorID    string          `json:"actor_id"`    // user id; "" for the system or an anonymous caller
-	ActorName  string          `json:"actor_name"`  // username at the time, or "system" / the name tried at sign-in
+	Seq        int64           `json:"seq"`          // assigned by the store, strictly increasing
+	Time       time.Time       `json:"time"`         // UTC, microsecond precision
+	ActorID    string          `json:"actor_id"`     // user id; "" for the system or an anonymous caller
+	ActorName  string          `json:"actor_name"`   // username at the time, or "system" / the name tried at sign-in
 	ActorOrgID string          `json:"actor_org_id"` // the actor's organisation
-	Action     string          `json:"action"`      // e.g. "org.create", "auth.login", "user.read"
-	ObjectType string          `json:"object_type"` // e.g. "organization", "user", "token"
+	Action     string          `json:"action"`       // e.g. "org.create", "auth.login", "user.read"
+	ObjectType string          `json:"object_type"`  // e.g. "organization", "user", "token"
 	ObjectID   string          `json:"object_id"`
 	ObjectOrg  string          `json:"object_org_id"` // organisation the object belongs to, for filtering
 	Outcome    Outcome         `json:"outcome"`
-	Remote     string          `json:"remote"`     // client address, or "cli"
-	Via        string          `json:"via"`        // "web", "api", "cli", "system"
-	RequestID  string          `json:"request_id"` // correlates with the structured logs
+	Remote     string          `json:"remote"`           // client address, or "cli"
+	Via        string          `json:"via"`              // "web", "api", "cli", "system"
+	RequestID  string          `json:"request_id"`       // correlates with the structured logs
 	Detail     json.RawMessage `json:"detail,omitempty"` // a JSON object: what changed, never secrets
 }
 

@@ -123,9 +123,9 @@ type querier interface {
 
 // ops holds the queries; it runs them on a pool or in a transaction.
 type ops struct {
-	q  querier
-	d  Dialect
-	tx *sql.Tx // set inside a transaction
+	q             querier
+	d             Dialect
+	tx            *sql.Tx // set inside a transaction
 	auditPrepared bool
 }
 

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -310,7 +310,9 @@ func (o *ops) userWhere(ctx context.Context, where string, arg any) (identity.Us
 }
 
 // User implements identity.Reader.
-func (o *ops) User(ctx context.Context, id string) (identity.User, error) { return o.userWhere(ctx, `id = ?`, id) }
+func (o *ops) User(ctx context.Context, id string) (identity.User, error) {
+	return o.userWhere(ctx, `id = ?`, id)
+}
 
 // UserByUsername implements identity.Reader.
 func (o *ops) UserByUsername(ctx context.Context, username string) (identity.User, error) {

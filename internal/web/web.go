@@ -1,25 +1,104 @@
-// Package web serves kyojo's HTML user interface: server-rendered pages in
-// Japanese and English, readable without JavaScript, with embedded assets.
+// Package web owns kyojo's HTML user interface: server-rendered pages in
+// Japanese (the default) and English, built with html/template from embedded
+// templates, one stylesheet and one small script served under /static/.
+//
+// Pages read without JavaScript; the script only adds comforts (confirming
+// revocations, copying a new token, filtering tables as one types). Every
+// read and write goes through identity.Service, which applies the policy and
+// audits; the UI asks policy.Decide only to decide what to show. Every POST
+// form carries a one-time token from Service.IssueCSRF, checked before the
+// handler does anything else.
 package web
 
 import (
+	"embed"
+	"io/fs"
 	"net/http"
 
 	"github.com/kyojo-hub/kyojo/internal/identity"
 )
 
+//go:embed templates/*.html static/* i18n/*.json
+var files embed.FS
+
 // Deps are what the UI needs.
 type Deps struct {
 	Identity     *identity.Service
 	Version      string
-	SecureCookie bool
+	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
 }
 
-// UI is the web interface.
-type UI struct{ d Deps }
+// UI is the web interface. It is safe for concurrent use: after New it
+// holds only read-only state.
+type UI struct {
+	d     Deps
+	cat   catalogue
+	pages map[string]map[string]*tmpl // language → page file → template set
+}
 
-// New returns the UI.
-func New(d Deps) *UI { return &UI{d: d} }
+// New returns the UI. It panics when the embedded templates or catalogues
+// are broken, which the package's tests rule out.
+func New(d Deps) *UI {
+	cat, err := loadCatalogue(files)
+	if err != nil {
+		panic("web: " + err.Error())
+	}
+	u := &UI{d: d, cat: cat}
+	if u.pages, err = parsePages(files, cat); err != nil {
+		panic("web: " + err.Error())
+	}
+	return u
+}
 
 // Register adds the UI's routes to mux.
-func (u *UI) Register(mux *http.ServeMux) {}
+func (u *UI) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+
+	mux.HandleFunc("GET /login", u.loginForm)
+	mux.HandleFunc("POST /login", u.login)
+	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
+	mux.HandleFunc("POST /lang", u.switchLang)
+	mux.HandleFunc("GET /{$}", u.signedIn(u.home))
+
+	mux.HandleFunc("GET /orgs", u.signedIn(u.orgList))
+	mux.HandleFunc("GET /orgs/new", u.signedIn(u.orgNew))
+	mux.HandleFunc("POST /orgs/new", u.signedIn(u.orgCreate))
+	mux.HandleFunc("GET /orgs/{ref}", u.signedIn(u.orgShow))
+	mux.HandleFunc("GET /orgs/{ref}/edit", u.signedIn(u.orgEdit))
+	mux.HandleFunc("POST /orgs/{ref}/edit", u.signedIn(u.orgUpdate))
+
+	mux.HandleFunc("GET /communities", u.signedIn(u.communityList))
+	mux.HandleFunc("GET /communities/new", u.signedIn(u.communityNew))
+	mux.HandleFunc("POST /communities/new", u.signedIn(u.communityCreate))
+	mux.HandleFunc("GET /communities/{ref}", u.signedIn(u.communityShow))
+	mux.HandleFunc("GET /communities/{ref}/edit", u.signedIn(u.communityEdit))
+	mux.HandleFunc("POST /communities/{ref}/edit", u.signedIn(u.communityUpdate))
+
+	mux.HandleFunc("GET /users", u.signedIn(u.userList))
+	mux.HandleFunc("GET /users/new", u.signedIn(u.userNew))
+	mux.HandleFunc("POST /users/new", u.signedIn(u.userCreate))
+	mux.HandleFunc("GET /users/{ref}/edit", u.signedIn(u.userEdit))
+	mux.HandleFunc("POST /users/{ref}/edit", u.signedIn(u.userUpdate))
+	mux.HandleFunc("POST /users/{ref}/password", u.signedIn(u.userPassword))
+	mux.HandleFunc("GET /account", u.signedIn(u.account))
+	mux.HandleFunc("POST /account", u.signedIn(u.accountUpdate))
+	mux.HandleFunc("POST /account/password", u.signedIn(u.accountPassword))
+
+	mux.HandleFunc("GET /tokens", u.signedIn(u.tokenList))
+	mux.HandleFunc("POST /tokens", u.signedIn(u.tokenCreate))
+	mux.HandleFunc("POST /tokens/{id}/revoke", u.signedIn(u.tokenRevoke))
+
+	mux.HandleFunc("GET /audit", u.signedIn(u.auditList))
+
+	mux.HandleFunc("/", u.notFound)
+}
+
+// cacheStatic marks assets cacheable for a day; they change only with a
+// new release, and the layout links them with the version as a query.
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}

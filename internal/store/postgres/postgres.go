@@ -58,7 +58,7 @@ const (
 
 type dialect struct{}
 
-func (dialect) Name() string          { return "postgres" }
+func (dialect) Name() string           { return "postgres" }
 func (dialect) Rebind(q string) string { return store.RebindDollar(q) }
 
 func pgErr(err error) *pgconn.PgError {
@@ -88,7 +88,9 @@ func (dialect) LockMigrations(ctx context.Context, conn *sql.Conn) (func(), erro
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
 		return nil, err
 	}
-	return func() { conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock)) }, nil
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	}, nil
 }
 
 // BeforeAudit serialises transactions that append audit records until they

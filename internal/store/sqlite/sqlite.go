@@ -72,7 +72,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*store.DB, error)
 
 type dialect struct{}
 
-func (dialect) Name() string          { return "sqlite" }
+func (dialect) Name() string           { return "sqlite" }
 func (dialect) Rebind(q string) string { return q }
 
 func code(err error) int {

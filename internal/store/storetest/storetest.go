@@ -440,7 +440,9 @@ func testNotFound(t *testing.T, db *store.DB) {
 		"username":  func() error { _, err := db.UserByUsername(ctx, "nope"); return err },
 		"token":     func() error { _, err := db.TokenByHash(ctx, "nope"); return err },
 		"session":   func() error { _, err := db.Session(ctx, "nope"); return err },
-		"update":    func() error { return db.Transact(ctx, func(tx identity.Tx) error { return tx.UpdateOrg(ctx, org("x", "X")) }) },
+		"update": func() error {
+			return db.Transact(ctx, func(tx identity.Tx) error { return tx.UpdateOrg(ctx, org("x", "X")) })
+		},
 	} {
 		if err := f(); !errs.Is(err, errs.NotFound) {
 			t.Errorf("%s: got %v, want not_found", name, err)
