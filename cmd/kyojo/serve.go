@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/config"
+	"github.com/kyojo-hub/kyojo/internal/demo"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/server"
+)
+
+const serveHelp = `
+Runs the hub: the web UI (Japanese first, English a click away), the REST API
+under /api/v1 (OpenAPI at /api/v1/openapi.json), /healthz, /readyz and
+/metrics. State lives in SQLite in the data directory unless --db names a
+PostgreSQL database. The schema is migrated at start. SIGTERM or Ctrl-C stops
+taking connections and finishes the requests in flight.
+
+With --demo, a believable set of organisations, communities and people is
+created (once; running again changes nothing) and their log-ins are printed.
+The demo password is KYOJO_DEMO_PASSWORD when set, otherwise generated.`
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "serve", "[flags]", serveHelp)
+	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets masked) and exit")
+	cfg, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	if *printConfig {
+		cfg.Print(env.Stdout)
+		return nil
+	}
+	log := logger(cfg, env.Stderr)
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := identity.NewService(db, nil)
+	if cfg.Demo {
+		if err := seedDemo(ctx, env, cfg, svc); err != nil {
+			return err
+		}
+	}
+	handler, _ := server.Handler(svc, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go purgeLoop(ctx, svc, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("kyojo serving", "url", url, "version", version, "db", db.Dialect(), "data", cfg.Data)
+	fmt.Fprintf(env.Stdout, "kyojo is listening on %s\n", url)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// purgeLoop deletes expired sessions and form tokens every ten minutes.
+func purgeLoop(ctx context.Context, svc *identity.Service, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := svc.Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func seedDemo(ctx context.Context, env *Env, cfg config.Config, svc *identity.Service) error {
+	pw := cfg.DemoPassword
+	generated := false
+	if pw == "" {
+		pw = strings.ReplaceAll(identity.Secret(12), "_", "x")
+		generated = true
+	}
+	if len([]rune(pw)) < identity.MinPassword {
+		return fmt.Errorf("KYOJO_DEMO_PASSWORD must be at least %d characters", identity.MinPassword)
+	}
+	accounts, err := demo.Seed(ctx, svc, pw)
+	if err != nil {
+		return err
+	}
+	w := env.Stdout
+	fmt.Fprintln(w, "Demo log-ins (username — organisation — role):")
+	created := 0
+	for _, a := range accounts {
+		mark := ""
+		if !a.Created {
+			mark = "  (existed; password unchanged)"
+		} else {
+			created++
+		}
+		fmt.Fprintf(w, "  %-26s %-16s %s%s\n", a.Username, a.Org, a.Role, mark)
+	}
+	switch {
+	case created == 0:
+		fmt.Fprintln(w, "All demo accounts existed already; their passwords are the ones printed when they were created.")
+	case generated:
+		fmt.Fprintf(w, "Password of the accounts created now: %s\n(set KYOJO_DEMO_PASSWORD to choose it)\n", pw)
+	default:
+		fmt.Fprintln(w, "Password of the accounts created now: the value of KYOJO_DEMO_PASSWORD.")
+	}
+	return nil
+}

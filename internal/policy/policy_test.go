@@ -1,0 +1,82 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+)
+
+func TestDecide(t *testing.T) {
+	hub := Viewer{UserID: "h", OrgID: "ncc", Role: HubAdmin, Scope: ScopeWrite}
+	oa := Viewer{UserID: "a", OrgID: "mof", Role: OrgAdmin, Scope: ScopeWrite}
+	an := Viewer{UserID: "b", OrgID: "mof", Role: Analyst, Scope: ScopeWrite}
+	ro := Viewer{UserID: "r", OrgID: "mof", Role: ReadOnly, Scope: ScopeWrite}
+	hubRead := hub
+	hubRead.Scope = ScopeRead
+	own := Target{OrgID: "mof"}
+	other := Target{OrgID: "isp"}
+	tests := []struct {
+		name string
+		v    Viewer
+		a    Action
+		t    Target
+		want errs.Code // "" = allowed
+	}{
+		{"anonymous reads nothing", Viewer{}, ReadDirectory, Target{}, errs.Unauthenticated},
+		{"unknown role", Viewer{UserID: "x", Role: "root", Scope: ScopeWrite}, ReadDirectory, Target{}, errs.Forbidden},
+		{"everyone reads the directory", ro, ReadDirectory, Target{}, ""},
+		{"hub creates orgs", hub, CreateOrg, Target{}, ""},
+		{"org admin cannot create orgs", oa, CreateOrg, Target{}, errs.Forbidden},
+		{"read-only token cannot create orgs", hubRead, CreateOrg, Target{}, errs.Forbidden},
+		{"hub updates any org", hub, UpdateOrg, other, ""},
+		{"org admin cannot change kind or tier of own org", oa, UpdateOrg, own, errs.Forbidden},
+		{"org admin edits own contacts", oa, UpdateOrgPOC, own, ""},
+		{"org admin cannot edit another org's contacts", oa, UpdateOrgPOC, other, errs.Forbidden},
+		{"analyst cannot edit own contacts", an, UpdateOrgPOC, own, errs.Forbidden},
+		{"hub manages communities", hub, ManageCommunity, Target{}, ""},
+		{"org admin cannot manage communities", oa, ManageCommunity, Target{}, errs.Forbidden},
+		{"analyst lists own people", an, ReadUsers, own, ""},
+		{"analyst cannot list other people", an, ReadUsers, other, errs.Forbidden},
+		{"hub lists everyone", hub, ReadUsers, other, ""},
+		{"org admin manages own people", oa, ManageUsers, Target{OrgID: "mof", Role: Analyst}, ""},
+		{"org admin cannot touch a hub admin", oa, ManageUsers, Target{OrgID: "mof", Role: HubAdmin}, errs.Forbidden},
+		{"org admin cannot manage other people", oa, ManageUsers, Target{OrgID: "isp", Role: Analyst}, errs.Forbidden},
+		{"analyst cannot manage people", an, ManageUsers, Target{OrgID: "mof", Role: ReadOnly}, errs.Forbidden},
+		{"org admin grants analyst", oa, GrantRole, Target{OrgID: "mof", Role: Analyst}, ""},
+		{"org admin grants org admin", oa, GrantRole, Target{OrgID: "mof", Role: OrgAdmin}, ""},
+		{"org admin cannot grant hub admin", oa, GrantRole, Target{OrgID: "mof", Role: HubAdmin}, errs.Forbidden},
+		{"unknown role cannot be granted", hub, GrantRole, Target{OrgID: "mof", Role: "god"}, errs.Forbidden},
+		{"own tokens", an, ManageOwnTokens, Target{UserID: "b"}, ""},
+		{"someone else's tokens", an, ManageOwnTokens, Target{UserID: "a"}, errs.Forbidden},
+		{"hub manages any token", hub, ManageAnyTokens, Target{UserID: "a"}, ""},
+		{"org admin cannot manage others' tokens", oa, ManageAnyTokens, Target{UserID: "b"}, errs.Forbidden},
+		{"hub reads all audit", hub, ReadAudit, Target{OrgID: "\x00all"}, ""},
+		{"org admin reads own audit", oa, ReadAudit, own, ""},
+		{"org admin cannot read another org's audit", oa, ReadAudit, other, errs.Forbidden},
+		{"analyst cannot read audit", an, ReadAudit, own, errs.Forbidden},
+		{"read-only token may read audit", hubRead, ReadAudit, Target{}, ""},
+		{"unknown action", hub, Action("nuke"), Target{}, errs.Forbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Decide(tc.v, tc.a, tc.t)
+			if tc.want == "" && err != nil {
+				t.Fatalf("denied: %v", err)
+			}
+			if tc.want != "" && !errs.Is(err, tc.want) {
+				t.Fatalf("got %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoEmptyOrgMatch makes sure an empty target organisation never counts
+// as the viewer's own, even for a viewer without an organisation.
+func TestNoEmptyOrgMatch(t *testing.T) {
+	v := Viewer{UserID: "x", OrgID: "", Role: OrgAdmin, Scope: ScopeWrite}
+	for _, a := range []Action{UpdateOrgPOC, ReadUsers, ManageUsers, ReadAudit} {
+		if err := Decide(v, a, Target{OrgID: ""}); err == nil {
+			t.Errorf("%s allowed on an empty organisation", a)
+		}
+	}
+}
