@@ -26,7 +26,8 @@ const (
 	TooLarge        Code = "too_large"       // a body or a field over its limit (413)
 	RateLimited     Code = "rate_limited"    // too many attempts; retry later (429)
 	Unavailable     Code = "unavailable"     // overloaded or a dependency is down; retry later (503)
-	Unsupported     Code = "unsupported"     // a media type or method the endpoint does not take (415)
+	Unsupported     Code = "unsupported"     // a media type the endpoint does not take (415)
+	NotAllowed      Code = "not_allowed"     // a method the path does not take; the caller sets Allow (405)
 	Internal        Code = "internal"        // a bug or an unexpected failure; details only in the logs (500)
 )
 

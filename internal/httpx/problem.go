@@ -25,6 +25,7 @@ var Status = map[errs.Code]int{
 	errs.RateLimited:     http.StatusTooManyRequests,
 	errs.Unavailable:     http.StatusServiceUnavailable,
 	errs.Unsupported:     http.StatusUnsupportedMediaType,
+	errs.NotAllowed:      http.StatusMethodNotAllowed,
 	errs.Internal:        http.StatusInternalServerError,
 }
 
@@ -39,6 +40,7 @@ var titles = map[errs.Code]string{
 	errs.RateLimited:     "Too many requests",
 	errs.Unavailable:     "Service unavailable",
 	errs.Unsupported:     "Unsupported media type",
+	errs.NotAllowed:      "Method not allowed",
 	errs.Internal:        "Internal error",
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
 func validOrg() Org {
@@ -151,5 +152,11 @@ func TestLimiter(t *testing.T) {
 	l.Reset("u:carol")
 	if len(l.fails) != 2 {
 		t.Fatalf("reset left %d keys", len(l.fails))
+	}
+}
+
+func TestLawEnforcementKindMatchesPolicy(t *testing.T) {
+	if string(KindLawEnforcement) != policy.LawEnforcement {
+		t.Fatalf("identity.KindLawEnforcement %q != policy.LawEnforcement %q", KindLawEnforcement, policy.LawEnforcement)
 	}
 }

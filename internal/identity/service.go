@@ -92,6 +92,15 @@ func (s *Service) logRead(ctx context.Context, a Actor, action, objType, objID, 
 	return s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
 }
 
+// signedIn refuses anonymous callers before anything is looked up, so that
+// they cannot learn which names exist from the errors.
+func signedIn(a Actor) error {
+	if a.Anonymous() {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	return nil
+}
+
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // ---- organisations ----
@@ -157,13 +166,18 @@ func set[T any](dst *T, src *T) {
 // may change anything; an organisation administrator only their own
 // organisation's description and points of contact.
 func (s *Service) UpdateOrg(ctx context.Context, a Actor, id string, p OrgPatch) (Org, error) {
+	if err := signedIn(a); err != nil {
+		return Org{}, err
+	}
 	var out Org
 	var denied error
+	objID := id
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		o, err := orgByRef(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		objID = o.ID
 		act := policy.UpdateOrgPOC
 		if p.adminOnly() {
 			act = policy.UpdateOrg
@@ -187,7 +201,7 @@ func (s *Service) UpdateOrg(ctx context.Context, a Actor, id string, p OrgPatch)
 			map[string]any{"before": before, "after": o}))
 	})
 	if denied != nil {
-		return Org{}, s.deny(ctx, a, "org.update", "organization", id, id, denied)
+		return Org{}, s.deny(ctx, a, "org.update", "organization", objID, objID, denied)
 	}
 	return out, err
 }
@@ -265,6 +279,9 @@ type CommunityPatch struct {
 // UpdateCommunity changes a community and its members. Only a hub
 // administrator may.
 func (s *Service) UpdateCommunity(ctx context.Context, a Actor, ref string, p CommunityPatch) (Community, error) {
+	if err := signedIn(a); err != nil {
+		return Community{}, err
+	}
 	if err := policy.Decide(a.Viewer, policy.ManageCommunity, policy.Target{}); err != nil {
 		return Community{}, s.deny(ctx, a, "community.update", "community", ref, "", err)
 	}

@@ -88,14 +88,14 @@ func (s *Service) AuthenticateSession(ctx context.Context, secret string, from A
 	} else if err != nil {
 		return Actor{}, User{}, err
 	}
-	u, err := s.activeUser(ctx, sess.UserID)
+	u, o, err := s.activeUser(ctx, sess.UserID)
 	if err != nil {
 		return Actor{}, User{}, err
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
 		_ = s.store.Transact(ctx, func(tx Tx) error { return tx.TouchSession(ctx, sess.ID, now) })
 	}
-	return ActorFor(u, policy.ScopeWrite, from), u, nil
+	return ActorForOrg(u, o, policy.ScopeWrite, from), u, nil
 }
 
 // AuthenticateToken returns the actor behind an API token. An unknown,
@@ -118,31 +118,39 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string, from Act
 	if !t.Active(now) {
 		return Actor{}, User{}, errs.E(errs.Unauthenticated, "this API token has expired")
 	}
-	u, err := s.activeUser(ctx, t.UserID)
+	u, o, err := s.activeUser(ctx, t.UserID)
 	if err != nil {
 		return Actor{}, User{}, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		_ = s.store.Transact(ctx, func(tx Tx) error { return tx.TouchToken(ctx, t.ID, now) })
 	}
-	return ActorFor(u, t.Scope, from), u, nil
+	return ActorForOrg(u, o, t.Scope, from), u, nil
 }
 
-func (s *Service) activeUser(ctx context.Context, id string) (User, error) {
+func (s *Service) activeUser(ctx context.Context, id string) (User, Org, error) {
 	u, err := s.store.User(ctx, id)
 	if errs.Is(err, errs.NotFound) || (err == nil && u.Disabled) {
-		return User{}, errs.E(errs.Unauthenticated, "this account is disabled")
+		return User{}, Org{}, errs.E(errs.Unauthenticated, "this account is disabled")
 	} else if err != nil {
-		return User{}, err
+		return User{}, Org{}, err
 	}
 	o, err := s.store.Org(ctx, u.OrgID)
 	if err != nil {
-		return User{}, err
+		return User{}, Org{}, err
 	}
 	if o.Disabled {
-		return User{}, errs.E(errs.Unauthenticated, "this organisation is disabled")
+		return User{}, Org{}, errs.E(errs.Unauthenticated, "this organisation is disabled")
 	}
-	return u, nil
+	return u, o, nil
+}
+
+// ActorForOrg is ActorFor with the organisation's kind filled in, which
+// some decisions (such as law-enforcement requests) depend on.
+func ActorForOrg(u User, o Org, scope policy.Scope, from Actor) Actor {
+	a := ActorFor(u, scope, from)
+	a.OrgKind = string(o.Kind)
+	return a
 }
 
 // ActorFor builds the actor for u acting with scope, carrying the request
@@ -215,17 +223,22 @@ type NewToken struct {
 // for the actor). It returns the token and its secret, which is shown once
 // and never stored. A token's scope cannot exceed the actor's.
 func (s *Service) CreateToken(ctx context.Context, a Actor, ref string, in NewToken) (Token, string, error) {
+	if err := signedIn(a); err != nil {
+		return Token{}, "", err
+	}
 	if ref == "" {
 		ref = a.UserID
 	}
 	var out Token
 	var secret string
 	var denied error
+	var owner User
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		u, err := userByRef(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
+		owner = u
 		act := policy.ManageOwnTokens
 		if u.ID != a.UserID {
 			act = policy.ManageAnyTokens
@@ -274,7 +287,7 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, ref string, in NewTo
 			map[string]any{"user_id": u.ID, "name": name, "scope": in.Scope, "expires_at": exp}))
 	})
 	if denied != nil {
-		return Token{}, "", s.deny(ctx, a, "token.create", "token", "", "", denied)
+		return Token{}, "", s.deny(ctx, a, "token.create", "token", "", owner.OrgID, denied)
 	}
 	if err != nil {
 		return Token{}, "", err
@@ -285,6 +298,9 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, ref string, in NewTo
 // ListTokens lists the tokens of person ref ("" for the actor); secrets are
 // never returned.
 func (s *Service) ListTokens(ctx context.Context, a Actor, ref string) ([]Token, error) {
+	if err := signedIn(a); err != nil {
+		return nil, err
+	}
 	if ref == "" {
 		ref = a.UserID
 	}
@@ -312,6 +328,9 @@ func (s *Service) ListTokens(ctx context.Context, a Actor, ref string) ([]Token,
 // RevokeToken revokes token id. Owners revoke their own; hub administrators
 // anyone's. Revoking twice is not an error.
 func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) error {
+	if err := signedIn(a); err != nil {
+		return err
+	}
 	var denied error
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		t, err := tx.Token(ctx, id)
@@ -350,6 +369,9 @@ func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) error {
 // an organisation administrator only records about their organisation. The
 // browse itself is audited.
 func (s *Service) ListAudit(ctx context.Context, a Actor, f audit.Filter) ([]audit.Record, error) {
+	if err := signedIn(a); err != nil {
+		return nil, err
+	}
 	if a.Role != policy.HubAdmin {
 		if f.OrgID != "" && f.OrgID != a.OrgID {
 			return nil, s.deny(ctx, a, "audit.read", "audit", "", f.OrgID,

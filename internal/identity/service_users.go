@@ -24,6 +24,9 @@ type NewUser struct {
 // organisation administrator only to their own organisation, with a role no
 // higher than their own.
 func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (User, error) {
+	if err := signedIn(a); err != nil {
+		return User{}, err
+	}
 	u := User{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email, Role: in.Role, Locale: in.Locale}
 	var denied error
 	err := s.store.Transact(ctx, func(tx Tx) error {
@@ -82,13 +85,18 @@ type UserPatch struct {
 // administrator can be neither demoted nor disabled. Disabling signs the
 // person out everywhere.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, ref string, p UserPatch) (User, error) {
+	if err := signedIn(a); err != nil {
+		return User{}, err
+	}
 	var out User
 	var denied error
+	var target User
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		u, err := userByRef(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
+		target = u
 		self := u.ID == a.UserID
 		privileged := p.Role != nil || p.Disabled != nil
 		if !self || privileged {
@@ -139,7 +147,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ref string, p UserPat
 			map[string]any{"before": before, "after": u}))
 	})
 	if denied != nil {
-		return User{}, s.deny(ctx, a, "user.update", "user", ref, "", denied)
+		return User{}, s.deny(ctx, a, "user.update", "user", target.ID, target.OrgID, denied)
 	}
 	return out, err
 }
@@ -148,12 +156,17 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ref string, p UserPat
 // give the current one; administrators allowed ManageUsers reset others'.
 // Every session of the person ends.
 func (s *Service) SetPassword(ctx context.Context, a Actor, ref, current, next string) error {
+	if err := signedIn(a); err != nil {
+		return err
+	}
 	var denied error
+	var target User
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		u, err := userByRef(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
+		target = u
 		if u.ID == a.UserID {
 			if err := policy.Decide(a.Viewer, policy.ManageOwnTokens, policy.Target{UserID: u.ID}); err != nil {
 				denied = err
@@ -178,7 +191,7 @@ func (s *Service) SetPassword(ctx context.Context, a Actor, ref, current, next s
 		return tx.AppendAudit(ctx, s.record(a, "user.password", "user", u.ID, u.OrgID, audit.Success, nil))
 	})
 	if denied != nil {
-		return s.deny(ctx, a, "user.password", "user", ref, "", denied)
+		return s.deny(ctx, a, "user.password", "user", target.ID, target.OrgID, denied)
 	}
 	return err
 }
@@ -186,6 +199,9 @@ func (s *Service) SetPassword(ctx context.Context, a Actor, ref, current, next s
 // User returns one person by id or username, if the actor may list the
 // people of that person's organisation (or is that person).
 func (s *Service) User(ctx context.Context, a Actor, ref string) (User, error) {
+	if err := signedIn(a); err != nil {
+		return User{}, err
+	}
 	u, err := userByRef(ctx, s.store, ref)
 	if err != nil {
 		return User{}, err
@@ -205,6 +221,9 @@ func (s *Service) User(ctx context.Context, a Actor, ref string) (User, error) {
 // ListUsers lists people. A hub administrator sees everyone (or one
 // organisation with f.OrgID); others see only their own organisation.
 func (s *Service) ListUsers(ctx context.Context, a Actor, f UserFilter) ([]User, error) {
+	if err := signedIn(a); err != nil {
+		return nil, err
+	}
 	if f.OrgID != "" {
 		o, err := orgByRef(ctx, s.store, f.OrgID)
 		if err != nil {

@@ -66,11 +66,16 @@ func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeWrite }
 // Viewer is who is asking: a signed-in person or a token's owner. The zero
 // Viewer is anonymous.
 type Viewer struct {
-	UserID string
-	OrgID  string
-	Role   Role
-	Scope  Scope
+	UserID  string
+	OrgID   string
+	OrgKind string // the organisation's kind, e.g. "law_enforcement"; "" for the system
+	Role    Role
+	Scope   Scope
 }
+
+// LawEnforcement is the organisation kind whose people may file requests
+// for retained data (identity.KindLawEnforcement).
+const LawEnforcement = "law_enforcement"
 
 // Anonymous reports whether nobody is signed in.
 func (v Viewer) Anonymous() bool { return v.UserID == "" }
@@ -91,11 +96,19 @@ const (
 	ManageOwnTokens Action = "token.manage"     // create, list, revoke one's own tokens
 	ManageAnyTokens Action = "token.admin"      // list and revoke tokens of others
 	ReadAudit       Action = "audit.read"       // browse the audit trail (Target.OrgID: whose records)
+
+	FileRequest     Action = "evidence.request" // file a law-enforcement request for retained data
+	DecideRequest   Action = "evidence.decide"  // approve or reject a request (Target.UserID: its author)
+	ReadRequests    Action = "evidence.read"    // see requests (Target.OrgID: the requester's organisation)
+	ProduceBundle   Action = "evidence.produce" // produce the bundle of an approved request (Target.OrgID: requester's)
+	ManageRetention Action = "retention.manage" // set retention rules and legal holds
+	ReadProofs      Action = "ledger.proof"     // read inclusion and consistency proofs (hashes only)
 )
 
 var writes = map[Action]bool{
 	CreateOrg: true, UpdateOrg: true, UpdateOrgPOC: true, ManageCommunity: true,
 	ManageUsers: true, GrantRole: true, ManageOwnTokens: true, ManageAnyTokens: true,
+	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true,
 }
 
 // Target is what the action is on. Fields not relevant to an action are ignored.
@@ -162,6 +175,20 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 			return true, ""
 		}
 		return v.Role == OrgAdmin && ownOrg, "only administrators may read the audit trail, and only of their own organisation"
+	case FileRequest:
+		return v.OrgKind == LawEnforcement && v.Role.rank() >= Analyst.rank(),
+			"only people of a law-enforcement organisation may request retained data"
+	case DecideRequest:
+		if !hub {
+			return false, "only a hub administrator may decide on a request"
+		}
+		return t.UserID != v.UserID, "a request must be approved by someone other than its author"
+	case ReadRequests, ProduceBundle:
+		return hub || ownOrg, "you may see only your own organisation's requests"
+	case ManageRetention:
+		return hub, "only a hub administrator may set retention and legal holds"
+	case ReadProofs:
+		return true, ""
 	}
 	return false, fmt.Sprintf("unknown action %q", a)
 }

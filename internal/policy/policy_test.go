@@ -11,6 +11,7 @@ func TestDecide(t *testing.T) {
 	oa := Viewer{UserID: "a", OrgID: "mof", Role: OrgAdmin, Scope: ScopeWrite}
 	an := Viewer{UserID: "b", OrgID: "mof", Role: Analyst, Scope: ScopeWrite}
 	ro := Viewer{UserID: "r", OrgID: "mof", Role: ReadOnly, Scope: ScopeWrite}
+	police := Viewer{UserID: "p", OrgID: "npa", OrgKind: LawEnforcement, Role: Analyst, Scope: ScopeWrite}
 	hubRead := hub
 	hubRead.Scope = ScopeRead
 	own := Target{OrgID: "mof"}
@@ -56,6 +57,17 @@ func TestDecide(t *testing.T) {
 		{"analyst cannot read audit", an, ReadAudit, own, errs.Forbidden},
 		{"read-only token may read audit", hubRead, ReadAudit, Target{}, ""},
 		{"unknown action", hub, Action("nuke"), Target{}, errs.Forbidden},
+		{"police analyst files a request", police, FileRequest, Target{}, ""},
+		{"police read-only cannot file", Viewer{UserID: "p2", OrgID: "npa", OrgKind: LawEnforcement, Role: ReadOnly, Scope: ScopeWrite}, FileRequest, Target{}, errs.Forbidden},
+		{"ministry analyst cannot file", an, FileRequest, Target{}, errs.Forbidden},
+		{"hub admin cannot file (not law enforcement)", hub, FileRequest, Target{}, errs.Forbidden},
+		{"hub admin approves another's request", hub, DecideRequest, Target{UserID: "p"}, ""},
+		{"nobody approves their own request", hub, DecideRequest, Target{UserID: "h"}, errs.Forbidden},
+		{"police cannot approve", police, DecideRequest, Target{UserID: "x"}, errs.Forbidden},
+		{"police read own requests", police, ReadRequests, Target{OrgID: "npa"}, ""},
+		{"ministry cannot read police requests", an, ReadRequests, Target{OrgID: "npa"}, errs.Forbidden},
+		{"hub sets retention", hub, ManageRetention, Target{}, ""},
+		{"org admin cannot set retention", oa, ManageRetention, Target{}, errs.Forbidden},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

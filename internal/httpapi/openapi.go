@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kyojo-hub/kyojo/internal/httpx"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+)
+
+// operation documents one route. The list below is written apart from the
+// route table on purpose: a test checks that the two agree both ways.
+type operation struct {
+	method, path string
+	id, tag      string
+	summary      string
+	query        []param
+	body         reflect.Type // request body; nil for none
+	status       int          // success status
+	resp         reflect.Type // success body; nil for none
+	fails        []int        // problem statuses that can answer, besides 401 and 500
+}
+
+// param is one query parameter.
+type param struct{ name, description, format string }
+
+var (
+	orgList       = typeOf[items[identity.Org]]()
+	communityList = typeOf[items[identity.Community]]()
+	userList      = typeOf[items[identity.User]]()
+	tokenList     = typeOf[items[identity.Token]]()
+	write         = []int{400, 403, 404, 409, 413, 415, 422}
+)
+
+var operations = []operation{
+	{method: "GET", path: "/me", id: "getMe", tag: "me", summary: "Who the caller is", status: 200, resp: typeOf[me]()},
+
+	{method: "GET", path: "/organizations", id: "listOrganizations", tag: "organizations", summary: "List the directory of organisations",
+		query:  []param{{"kind", "only this kind", ""}, {"sector", "only this critical-infrastructure sector", ""}, {"q", "substring of slug, name or Japanese name", ""}},
+		status: 200, resp: orgList, fails: []int{400}},
+	{method: "POST", path: "/organizations", id: "createOrganization", tag: "organizations", summary: "Register an organisation (hub administrators)",
+		body: typeOf[orgInput](), status: 201, resp: typeOf[identity.Org](), fails: write},
+	{method: "GET", path: "/organizations/{ref}", id: "getOrganization", tag: "organizations", summary: "Read one organisation",
+		status: 200, resp: typeOf[identity.Org](), fails: []int{404}},
+	{method: "PATCH", path: "/organizations/{ref}", id: "updateOrganization", tag: "organizations", summary: "Change an organisation",
+		body: typeOf[identity.OrgPatch](), status: 200, resp: typeOf[identity.Org](), fails: write},
+
+	{method: "GET", path: "/communities", id: "listCommunities", tag: "communities", summary: "List the communities", status: 200, resp: communityList},
+	{method: "POST", path: "/communities", id: "createCommunity", tag: "communities", summary: "Form a community (hub administrators)",
+		body: typeOf[communityInput](), status: 201, resp: typeOf[identity.Community](), fails: write},
+	{method: "GET", path: "/communities/{ref}", id: "getCommunity", tag: "communities", summary: "Read one community",
+		status: 200, resp: typeOf[identity.Community](), fails: []int{404}},
+	{method: "PATCH", path: "/communities/{ref}", id: "updateCommunity", tag: "communities", summary: "Change a community or its members (hub administrators)",
+		body: typeOf[identity.CommunityPatch](), status: 200, resp: typeOf[identity.Community](), fails: write},
+
+	{method: "GET", path: "/users", id: "listUsers", tag: "users", summary: "List people (one's own organisation; every one for hub administrators)",
+		query:  []param{{"org", "organisation id or slug", ""}, {"q", "substring of username, display name or e-mail", ""}},
+		status: 200, resp: userList, fails: []int{403, 404}},
+	{method: "POST", path: "/users", id: "createUser", tag: "users", summary: "Add a person",
+		body: typeOf[identity.NewUser](), status: 201, resp: typeOf[identity.User](), fails: write},
+	{method: "GET", path: "/users/{ref}", id: "getUser", tag: "users", summary: "Read one person",
+		status: 200, resp: typeOf[identity.User](), fails: []int{404}},
+	{method: "PATCH", path: "/users/{ref}", id: "updateUser", tag: "users", summary: "Change a person",
+		body: typeOf[identity.UserPatch](), status: 200, resp: typeOf[identity.User](), fails: write},
+	{method: "PUT", path: "/users/{ref}/password", id: "setPassword", tag: "users", summary: "Change or reset a password; ends the person's sessions",
+		body: typeOf[passwordInput](), status: 204, fails: write},
+
+	{method: "GET", path: "/tokens", id: "listTokens", tag: "tokens", summary: "List API tokens (one's own; anyone's for hub administrators)",
+		query: []param{{"user", "id or username of the owner (hub administrators)", ""}}, status: 200, resp: tokenList, fails: []int{403, 404}},
+	{method: "POST", path: "/tokens", id: "createToken", tag: "tokens", summary: "Create an API token; the secret is answered once",
+		query: []param{{"user", "id or username of the owner (hub administrators)", ""}},
+		body:  typeOf[tokenInput](), status: 201, resp: typeOf[newToken](), fails: write},
+	{method: "DELETE", path: "/tokens/{id}", id: "revokeToken", tag: "tokens", summary: "Revoke an API token", status: 204, fails: []int{403, 404}},
+
+	{method: "GET", path: "/audit", id: "listAudit", tag: "audit", summary: "Browse the audit trail, newest first (administrators)",
+		query: []param{
+			{"actor", "id or username of who acted", ""}, {"org", "id or slug of the organisation acting or acted on", ""},
+			{"action", `exact action, or a prefix ending in "." such as "org."`, ""}, {"object", "id of the object", ""},
+			{"outcome", "success, denied or failure", ""}, {"since", "from this time on (RFC 3339)", "date-time"},
+			{"until", "before this time (RFC 3339)", "date-time"}, {"before", "only records with a smaller seq (the cursor of the next page)", "int64"},
+			{"limit", "at most this many records, 1 to 1000 (default 100)", "int32"}},
+		status: 200, resp: typeOf[auditPage](), fails: []int{400, 403, 404}},
+}
+
+var tags = []obj{
+	{"name": "me", "description": "The caller"},
+	{"name": "organizations", "description": "Member organisations and their points of contact"},
+	{"name": "communities", "description": "Sharing groups of organisations"},
+	{"name": "users", "description": "People and their roles"},
+	{"name": "tokens", "description": "API tokens"},
+	{"name": "audit", "description": "The audit trail"},
+	{"name": "meta", "description": "This description"},
+}
+
+var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// pathParams describes the path parameters by name.
+var pathParams = map[string]string{
+	"ref": "an id, or a slug (organisations, communities) or a username (people)",
+	"id":  "the token's id",
+}
+
+// document builds the OpenAPI 3.1 document of the API.
+func document(version string) obj {
+	if version == "" {
+		version = "dev"
+	}
+	g := &schemas{defs: obj{}}
+	paths := obj{}
+	for _, op := range operations {
+		item, _ := paths[Prefix+op.path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[Prefix+op.path] = item
+		}
+		item[strings.ToLower(op.method)] = op.build(g)
+	}
+	spec := obj{"summary": "This OpenAPI document", "operationId": "getOpenAPI", "tags": []string{"meta"},
+		"security": []obj{}, "responses": obj{"200": obj{"description": "the document",
+			"content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}}}
+	paths[Prefix+"/openapi.json"] = obj{"get": spec}
+
+	g.of(typeOf[httpx.Problem]())
+	responses := obj{}
+	for code := range httpx.Status {
+		st := httpx.Status[code]
+		responses[strconv.Itoa(st)] = obj{"description": http.StatusText(st) + " (code " + string(code) + ")",
+			"content": obj{"application/problem+json": obj{"schema": obj{"$ref": "#/components/schemas/Problem"}}}}
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "kyojo API", "version": version,
+			"description": "The REST API of a kyojo hub: organisations, communities, people, API tokens and the audit trail. " +
+				"Errors are RFC 9457 problem details. Every call is decided by the hub's policy and audited."},
+		"servers":  []obj{{"url": "/", "description": "this hub"}},
+		"tags":     tags,
+		"security": []obj{{"bearerAuth": []string{}}, {"cookieSession": []string{}}},
+		"paths":    paths,
+		"components": obj{
+			"schemas":   g.defs,
+			"responses": responses,
+			"securitySchemes": obj{
+				"bearerAuth":    obj{"type": "http", "scheme": "bearer", "description": "An API token (kyojo_…) from POST /api/v1/tokens."},
+				"cookieSession": obj{"type": "apiKey", "in": "cookie", "name": httpx.SessionCookie, "description": "The browser session of the web UI."},
+			},
+		},
+	}
+}
+
+// build returns the OpenAPI operation object of op.
+func (op operation) build(g *schemas) obj {
+	var params []obj
+	for _, m := range pathParamRE.FindAllStringSubmatch(op.path, -1) {
+		params = append(params, obj{"name": m[1], "in": "path", "required": true,
+			"description": pathParams[m[1]], "schema": obj{"type": "string"}})
+	}
+	for _, q := range op.query {
+		s := obj{"type": "string"}
+		switch q.format {
+		case "date-time":
+			s["format"] = q.format
+		case "int64", "int32":
+			s = obj{"type": "integer", "format": q.format, "minimum": 1}
+		}
+		params = append(params, obj{"name": q.name, "in": "query", "description": q.description, "schema": s})
+	}
+	ok := obj{"description": http.StatusText(op.status)}
+	if op.resp != nil {
+		ok["content"] = obj{"application/json": obj{"schema": g.of(op.resp)}}
+	}
+	if op.status == http.StatusCreated {
+		ok["headers"] = obj{"Location": obj{"description": "the new resource", "schema": obj{"type": "string"}}}
+	}
+	resps := obj{strconv.Itoa(op.status): ok}
+	for _, st := range append([]int{401, 500}, op.fails...) {
+		resps[strconv.Itoa(st)] = obj{"$ref": "#/components/responses/" + strconv.Itoa(st)}
+	}
+	o := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}, "responses": resps}
+	if len(params) > 0 {
+		o["parameters"] = params
+	}
+	if op.body != nil {
+		o["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": g.of(op.body)}}}
+	}
+	return o
+}
+
+// openAPI serves the document.
+func (a *API) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, err := w.Write(a.spec)
+	return err
+}
+
+// specJSON renders the document once, at New.
+func specJSON(version string) []byte {
+	b, err := json.MarshalIndent(document(version), "", "  ")
+	if err != nil {
+		panic("httpapi: openapi: " + err.Error())
+	}
+	return b
+}

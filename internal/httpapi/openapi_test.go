@@ -1,0 +1,288 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kyojo-hub/kyojo/internal/httpapi"
+	"github.com/kyojo-hub/kyojo/internal/hubtest"
+)
+
+type doc = map[string]any
+
+// fetchSpec reads the served OpenAPI document, anonymously.
+func fetchSpec(t *testing.T, h *hubtest.Hub) doc {
+	t.Helper()
+	var d doc
+	ok(t, h, req{method: "GET", path: "/openapi.json"}, 200, &d)
+	return d
+}
+
+// operations returns "METHOD /path" for every operation of d.
+func operations(d doc) map[string]doc {
+	ops := map[string]doc{}
+	for path, item := range d["paths"].(doc) {
+		for method, op := range item.(doc) {
+			ops[strings.ToUpper(method)+" "+path] = op.(doc)
+		}
+	}
+	return ops
+}
+
+// resolve follows a local JSON pointer such as "#/components/schemas/Org".
+func resolve(d doc, ref string) (any, error) {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil, fmt.Errorf("not a local reference: %q", ref)
+	}
+	var cur any = d
+	for _, part := range strings.Split(ref[2:], "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		m, ok := cur.(doc)
+		if !ok || m[part] == nil {
+			return nil, fmt.Errorf("%s does not resolve at %q", ref, part)
+		}
+		cur = m[part]
+	}
+	return cur, nil
+}
+
+// walk calls fn on every object in v.
+func walk(v any, fn func(doc)) {
+	switch x := v.(type) {
+	case doc:
+		fn(x)
+		for _, c := range x {
+			walk(c, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walk(c, fn)
+		}
+	}
+}
+
+// TestOpenAPIWellFormed checks the document's structure as OpenAPI 3.1.
+func TestOpenAPIWellFormed(t *testing.T) {
+	d := fetchSpec(t, hubtest.New(t))
+	if v, _ := d["openapi"].(string); !regexp.MustCompile(`^3\.1\.\d+$`).MatchString(v) {
+		t.Errorf("openapi = %q", v)
+	}
+	info, _ := d["info"].(doc)
+	if info["title"] == "" || info["version"] == "" || info["title"] == nil || info["version"] == nil {
+		t.Errorf("info = %v", info)
+	}
+	if s, _ := d["servers"].([]any); len(s) == 0 {
+		t.Error("no servers")
+	}
+	tags := map[string]bool{}
+	for _, tg := range d["tags"].([]any) {
+		tags[tg.(doc)["name"].(string)] = true
+	}
+	comps := d["components"].(doc)
+	schemes := comps["securitySchemes"].(doc)
+	for _, s := range []string{"bearerAuth", "cookieSession"} {
+		if schemes[s] == nil {
+			t.Errorf("no security scheme %s", s)
+		}
+	}
+	for _, req := range d["security"].([]any) {
+		for name := range req.(doc) {
+			if schemes[name] == nil {
+				t.Errorf("security names unknown scheme %s", name)
+			}
+		}
+	}
+	ids := map[string]bool{}
+	paramRE := regexp.MustCompile(`\{([^}]+)\}`)
+	for key, op := range operations(d) {
+		id, _ := op["operationId"].(string)
+		if id == "" || ids[id] {
+			t.Errorf("%s: operationId %q missing or repeated", key, id)
+		}
+		ids[id] = true
+		if r, _ := op["responses"].(doc); len(r) == 0 {
+			t.Errorf("%s: no responses", key)
+		}
+		for _, tg := range op["tags"].([]any) {
+			if !tags[tg.(string)] {
+				t.Errorf("%s: undeclared tag %v", key, tg)
+			}
+		}
+		var want, got []string
+		for _, m := range paramRE.FindAllStringSubmatch(key, -1) {
+			want = append(want, m[1])
+		}
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			p := p.(doc)
+			if p["in"] == "path" {
+				got = append(got, p["name"].(string))
+				if p["required"] != true {
+					t.Errorf("%s: path parameter %v not required", key, p["name"])
+				}
+			}
+			if p["schema"] == nil {
+				t.Errorf("%s: parameter %v has no schema", key, p["name"])
+			}
+		}
+		if !slices.Equal(want, got) {
+			t.Errorf("%s: path parameters %v, template has %v", key, got, want)
+		}
+	}
+	walk(d, func(o doc) {
+		if ref, ok := o["$ref"].(string); ok {
+			if _, err := resolve(d, ref); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	problem, err := resolve(d, "#/components/schemas/Problem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := problem.(doc)["properties"].(doc)
+	for _, f := range []string{"type", "title", "status", "detail", "instance", "code", "request_id", "errors"} {
+		if props[f] == nil {
+			t.Errorf("Problem has no %s", f)
+		}
+	}
+	field, _ := resolve(d, props["errors"].(doc)["items"].(doc)["$ref"].(string))
+	for _, f := range []string{"field", "code", "message"} {
+		if field.(doc)["properties"].(doc)[f] == nil {
+			t.Errorf("Problem errors[] have no %s", f)
+		}
+	}
+}
+
+// TestOpenAPIMatchesRoutes checks that every route registered on the mux is
+// in the document with the same method and path template, and that every
+// operation in the document is served: not 404 or 405 with real ids, and
+// answering JSON that fits the documented schema.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	h := hubtest.New(t)
+	d := fetchSpec(t, h)
+	ops := operations(d)
+	routes := httpapi.New(httpapi.Deps{}).Routes()
+	for _, r := range routes {
+		if ops[r] == nil {
+			t.Errorf("route %q is not in the document", r)
+		}
+	}
+	admin := h.Tokens["admin"]
+	ok(t, h, req{as: admin, method: "POST", path: "/communities", body: `{"slug":"gov","name":"Government"}`}, 201, nil)
+	var tok struct{ ID string }
+	ok(t, h, req{as: admin, method: "POST", path: "/tokens", body: `{"name":"to revoke"}`}, 201, &tok)
+	refs := map[string]string{"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID}
+
+	keys := make([]string, 0, len(ops))
+	for k := range ops {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		t.Run(key, func(t *testing.T) {
+			if !slices.Contains(routes, key) {
+				t.Errorf("documented but not registered")
+			}
+			method, path, _ := strings.Cut(key, " ")
+			path = strings.TrimPrefix(path, "/api/v1")
+			resource := strings.Split(path, "/")[1]
+			path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, refs[resource])
+			q := req{as: admin, method: method, path: path}
+			if method != "GET" && method != "DELETE" {
+				q.body = `{}`
+			}
+			r := call(t, h, q)
+			if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
+				t.Fatalf("not served: %d %s", r.status, r.body)
+			}
+			if method != "GET" || resource == "openapi.json" {
+				return
+			}
+			schema := ops[key]["responses"].(doc)["200"].(doc)["content"].(doc)["application/json"].(doc)["schema"]
+			var v any
+			if err := json.Unmarshal(r.body, &v); err != nil {
+				t.Fatal(err)
+			}
+			for _, err := range fits(d, schema, v, "$") {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// fits checks v against the subset of JSON Schema the document uses: type,
+// properties, required, additionalProperties false, items, enum, $ref.
+func fits(d doc, schema, v any, at string) []error {
+	s, _ := schema.(doc)
+	if ref, ok := s["$ref"].(string); ok {
+		target, err := resolve(d, ref)
+		if err != nil {
+			return []error{err}
+		}
+		return fits(d, target, v, at)
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(at+": "+format, args...)) }
+	if e, ok := s["enum"].([]any); ok && !slices.Contains(e, v) {
+		bad("%v is not one of %v", v, e)
+	}
+	switch s["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			bad("not an object")
+			break
+		}
+		props, _ := s["properties"].(doc)
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := m[r]; !ok {
+				bad("required %q missing", r)
+			}
+		}
+		for k, val := range m {
+			if p, ok := props[k]; ok {
+				errs = append(errs, fits(d, p, val, at+"."+k)...)
+			} else if s["additionalProperties"] == false {
+				bad("undocumented property %q", k)
+			}
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			bad("not an array")
+			break
+		}
+		for i, x := range a {
+			errs = append(errs, fits(d, s["items"], x, fmt.Sprintf("%s[%d]", at, i))...)
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			bad("not a string")
+		}
+	case "integer":
+		if f, ok := v.(float64); !ok || f != float64(int64(f)) {
+			bad("not an integer")
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			bad("not a boolean")
+		}
+	}
+	return errs
+}
+
+func asStrings(v any) []string {
+	var out []string
+	a, _ := v.([]any)
+	for _, x := range a {
+		out = append(out, x.(string))
+	}
+	return out
+}
