@@ -10,6 +10,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
@@ -117,7 +118,7 @@ func Seed(ctx context.Context, svc *identity.Service, password string) ([]Accoun
 		}
 		members = append(members, "ncc", "gsoc")
 		names := sectorNames[sec]
-		if err := community(ctx, svc, sys, communitySeed{"sector-" + string(sec), names[0], names[1], sec, members}); err != nil {
+		if err := community(ctx, svc, sys, communitySeed{"sector-" + strings.ReplaceAll(string(sec), "_", "-"), names[0], names[1], sec, members}); err != nil {
 			return nil, err
 		}
 	}
