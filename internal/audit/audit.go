@@ -122,4 +122,7 @@ type Appender interface {
 // Reader lists records.
 type Reader interface {
 	ListAudit(ctx context.Context, f Filter) ([]Record, error)
+	// AuditAfter returns up to limit records with Seq > seq, oldest first:
+	// the feed the evidence ledger anchors.
+	AuditAfter(ctx context.Context, seq int64, limit int) ([]Record, error)
 }

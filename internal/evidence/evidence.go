@@ -173,10 +173,22 @@ func (r *Request) Validate() error {
 
 // Ledger is what evidence needs of the ledger.
 type Ledger interface {
+	// Append appends entries durably and returns the index of the first.
+	Append(ctx context.Context, items []Item) (uint64, error)
+	// Size is the number of entries.
+	Size() uint64
+	// Entry returns entry i's kind and payload (nil once erased).
+	Entry(i uint64) (kind string, payload []byte, err error)
 	// Bundle returns a self-verifying forensic bundle of the entries.
 	Bundle(ctx context.Context, indexes []uint64, c Custody) ([]byte, error)
 	// Erase deletes entry i's payload, keeping its hash, and logs why.
 	Erase(ctx context.Context, i uint64, reason string) error
+}
+
+// Item is an entry to append.
+type Item struct {
+	Kind    string
+	Payload []byte
 }
 
 // Custody is the chain-of-custody record that goes into a bundle.
@@ -191,8 +203,10 @@ type Custody struct {
 // return errs.NotFound when it does not exist.
 type Reader interface {
 	Entries(ctx context.Context, f EntryFilter) ([]Entry, error)
-	// LastIndexed returns the highest ref of kind indexed so far ("" if none).
+	// LastIndexed returns the ref of the last entry of kind indexed ("" if none).
 	LastIndexed(ctx context.Context, kind string) (string, error)
+	// NextIndex returns one more than the highest index indexed (0 if none).
+	NextIndex(ctx context.Context) (uint64, error)
 	Rules(ctx context.Context) ([]Rule, error)
 	Holds(ctx context.Context) ([]Hold, error)
 	Request(ctx context.Context, id string) (Request, error)

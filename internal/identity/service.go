@@ -58,10 +58,16 @@ func (s *Service) Store() Store { return s.store }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// record builds an audit record for a by the actor.
+// record builds an audit record for a by the actor, stamped now.
 func (s *Service) record(a Actor, action, objType, objID, objOrg string, outcome audit.Outcome, detail any) *audit.Record {
+	return a.Record(s.clock(), action, objType, objID, objOrg, outcome, detail)
+}
+
+// Record builds the audit record of something the actor did at t: detail
+// is marshalled to JSON and MUST NOT hold secrets.
+func (a Actor) Record(t time.Time, action, objType, objID, objOrg string, outcome audit.Outcome, detail any) *audit.Record {
 	r := &audit.Record{
-		Time: s.clock(), ActorID: a.UserID, ActorName: a.Username, ActorOrgID: a.OrgID,
+		Time: t, ActorID: a.UserID, ActorName: a.Username, ActorOrgID: a.OrgID,
 		Action: action, ObjectType: objType, ObjectID: objID, ObjectOrg: objOrg,
 		Outcome: outcome, Remote: a.Remote, Via: a.Via, RequestID: a.RequestID,
 	}

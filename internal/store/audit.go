@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
@@ -31,10 +32,24 @@ func (o *ops) AppendAudit(ctx context.Context, r *audit.Record) error {
 	return o.mapErr(err, "audit append")
 }
 
+const auditCols = `seq, time, actor_id, actor_name, actor_org_id, action, object_type, object_id, object_org_id,
+	outcome, remote, via, request_id, detail`
+
+// AuditAfter implements audit.Reader.
+func (o *ops) AuditAfter(ctx context.Context, seq int64, limit int) ([]audit.Record, error) {
+	if limit <= 0 || limit > 10_000 {
+		limit = 10_000
+	}
+	rows, err := o.query(ctx, `SELECT `+auditCols+` FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, o.mapErr(err, "audit after")
+	}
+	return scanAudit(rows, o)
+}
+
 // ListAudit implements audit.Reader: newest first.
 func (o *ops) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Record, error) {
-	q := `SELECT seq, time, actor_id, actor_name, actor_org_id, action, object_type, object_id, object_org_id,
-		outcome, remote, via, request_id, detail FROM audit WHERE 1=1`
+	q := `SELECT ` + auditCols + ` FROM audit WHERE 1=1`
 	var args []any
 	add := func(cond string, v any) {
 		q += " AND " + cond
@@ -73,6 +88,10 @@ func (o *ops) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Record, er
 	if err != nil {
 		return nil, o.mapErr(err, "list audit")
 	}
+	return scanAudit(rows, o)
+}
+
+func scanAudit(rows *sql.Rows, o *ops) ([]audit.Record, error) {
 	defer rows.Close()
 	out := []audit.Record{}
 	for rows.Next() {

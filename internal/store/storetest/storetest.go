@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWriters", testConcurrent},
 		{"NotFoundIsAnError", testNotFound},
 		{"Service", testService},
+		{"Evidence", testEvidence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
