@@ -55,12 +55,12 @@ type Rule struct {
 // Hold is a legal hold on an organisation's data (all kinds, or one kind):
 // no retention rule may delete a payload it covers.
 type Hold struct {
-	ID        string    `json:"id"`
-	OrgID     string    `json:"org_id,omitempty"` // "" = every organisation
-	Kind      string    `json:"kind,omitempty"`   // "" = every kind
-	Reason    string    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	ID        string     `json:"id"`
+	OrgID     string     `json:"org_id,omitempty"` // "" = every organisation
+	Kind      string     `json:"kind,omitempty"`   // "" = every kind
+	Reason    string     `json:"reason"`
+	CreatedAt time.Time  `json:"created_at"`
+	CreatedBy string     `json:"created_by"`
 	Released  *time.Time `json:"released_at,omitempty"`
 }
 
@@ -232,6 +232,7 @@ type Store interface {
 	Reader
 	Transact(ctx context.Context, fn func(Tx) error) error
 }
+
 func itoa(i int) string {
 	if i < 10 {
 		return string(rune('0' + i))
