@@ -50,7 +50,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	handler, _ := server.Handler(svc, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
+	handler, _ := server.Handler(server.Services{Identity: svc}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)

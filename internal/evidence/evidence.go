@@ -11,6 +11,7 @@ package evidence
 
 import (
 	"context"
+	"encoding/base64"
 	"regexp"
 	"strings"
 	"time"
@@ -173,16 +174,48 @@ func (r *Request) Validate() error {
 
 // Ledger is what evidence needs of the ledger.
 type Ledger interface {
+	Prover
 	// Append appends entries durably and returns the index of the first.
 	Append(ctx context.Context, items []Item) (uint64, error)
-	// Size is the number of entries.
-	Size() uint64
 	// Entry returns entry i's kind and payload (nil once erased).
 	Entry(i uint64) (kind string, payload []byte, err error)
 	// Bundle returns a self-verifying forensic bundle of the entries.
 	Bundle(ctx context.Context, indexes []uint64, c Custody) ([]byte, error)
 	// Erase deletes entry i's payload, keeping its hash, and logs why.
 	Erase(ctx context.Context, i uint64, reason string) error
+}
+
+// Hash is a SHA-256 hash of the ledger's tree; it reads and writes as
+// standard base64, as C2SP checkpoints do.
+type Hash [32]byte
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hash) MarshalText() ([]byte, error) {
+	return []byte(base64.StdEncoding.EncodeToString(h[:])), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hash) UnmarshalText(b []byte) error {
+	d, err := base64.StdEncoding.DecodeString(string(b))
+	if err != nil || len(d) != len(h) {
+		return errs.E(errs.Malformed, "a hash is 32 bytes in base64")
+	}
+	copy(h[:], d)
+	return nil
+}
+
+// Prover is the ledger's public face: checkpoints and proofs, which carry
+// hashes only and so may be served to every member (and the checkpoint to
+// anyone).
+type Prover interface {
+	Origin() string
+	VerifierKey() string
+	Size() uint64
+	// Latest returns the latest signed checkpoint and its tree size.
+	Latest() (note []byte, size uint64)
+	InclusionProof(i, size uint64) ([]Hash, error)
+	ConsistencyProof(old, new uint64) ([]Hash, error)
+	LeafHash(i uint64) (Hash, error)
 }
 
 // Item is an entry to append.
@@ -207,6 +240,8 @@ type Reader interface {
 	LastIndexed(ctx context.Context, kind string) (string, error)
 	// NextIndex returns one more than the highest index indexed (0 if none).
 	NextIndex(ctx context.Context) (uint64, error)
+	// EntryByRef returns the index row of kind whose source id is ref.
+	EntryByRef(ctx context.Context, kind, ref string) (Entry, error)
 	Rules(ctx context.Context) ([]Rule, error)
 	Holds(ctx context.Context) ([]Hold, error)
 	Request(ctx context.Context, id string) (Request, error)

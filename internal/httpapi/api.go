@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -28,6 +29,7 @@ const MaxBody = 1 << 20
 // Deps are what the API needs.
 type Deps struct {
 	Identity *identity.Service
+	Evidence *evidence.Service // nil: the hub runs no ledger, and the evidence routes are absent
 	Version  string
 }
 
@@ -64,6 +66,8 @@ func (a *API) routes() []route {
 	rs = append(rs, a.userRoutes()...)
 	rs = append(rs, a.tokenRoutes()...)
 	rs = append(rs, a.auditRoutes()...)
+	rs = append(rs, a.evidenceRoutes()...)
+	rs = append(rs, a.ledgerRoutes()...)
 	return rs
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 )
@@ -23,6 +24,7 @@ type operation struct {
 	status       int          // success status
 	resp         reflect.Type // success body; nil for none
 	fails        []int        // problem statuses that can answer, besides 401 and 500
+	public       bool         // open to anonymous callers
 }
 
 // param is one query parameter.
@@ -84,6 +86,39 @@ var operations = []operation{
 			{"until", "before this time (RFC 3339)", "date-time"}, {"before", "only records with a smaller seq (the cursor of the next page)", "int64"},
 			{"limit", "at most this many records, 1 to 1000 (default 100)", "int32"}},
 		status: 200, resp: typeOf[auditPage](), fails: []int{400, 403, 404}},
+	{method: "GET", path: "/audit/{seq}/proof", id: "getAuditProof", tag: "ledger", summary: "Whether an audit record is in the ledger, with its inclusion proof",
+		status: 200, resp: typeOf[evidence.ProofStatus](), fails: []int{400}},
+
+	{method: "GET", path: "/ledger", id: "getLedger", tag: "ledger", summary: "The ledger's origin, verifier key, size and latest signed checkpoint (public)",
+		status: 200, resp: typeOf[evidence.Info](), public: true},
+	{method: "GET", path: "/ledger/proofs/inclusion", id: "getInclusionProof", tag: "ledger", summary: "Inclusion proof of an entry",
+		query:  []param{{"index", "the entry's index", "int64"}, {"size", "tree size (default: the latest checkpoint's)", "int64"}},
+		status: 200, resp: typeOf[evidence.Inclusion](), fails: []int{400, 404, 422}},
+	{method: "GET", path: "/ledger/proofs/consistency", id: "getConsistencyProof", tag: "ledger", summary: "Consistency proof between two tree sizes",
+		query:  []param{{"old", "the older tree size", "int64"}, {"new", "the newer tree size (default: the latest checkpoint's)", "int64"}},
+		status: 200, resp: typeOf[evidence.Consistency](), fails: []int{400, 422}},
+
+	{method: "GET", path: "/evidence/requests", id: "listEvidenceRequests", tag: "evidence", summary: "Law-enforcement requests (one's own organisation's; all for hub administrators)",
+		status: 200, resp: typeOf[items[evidence.Request]](), fails: []int{403}},
+	{method: "POST", path: "/evidence/requests", id: "fileEvidenceRequest", tag: "evidence", summary: "File a request for retained data (law enforcement)",
+		body: typeOf[requestInput](), status: 201, resp: typeOf[evidence.Request](), fails: write},
+	{method: "GET", path: "/evidence/requests/{id}", id: "getEvidenceRequest", tag: "evidence", summary: "Read one request",
+		status: 200, resp: typeOf[evidence.Request](), fails: []int{404}},
+	{method: "POST", path: "/evidence/requests/{id}/approve", id: "approveEvidenceRequest", tag: "evidence", summary: "Approve a request (a hub administrator other than its author)",
+		body: typeOf[decisionInput](), status: 200, resp: typeOf[evidence.Request](), fails: write},
+	{method: "POST", path: "/evidence/requests/{id}/reject", id: "rejectEvidenceRequest", tag: "evidence", summary: "Reject a request (a hub administrator other than its author)",
+		body: typeOf[decisionInput](), status: 200, resp: typeOf[evidence.Request](), fails: write},
+	{method: "POST", path: "/evidence/requests/{id}/bundle", id: "produceEvidenceBundle", tag: "evidence", summary: "Produce the forensic bundle of an approved request (verify offline with kyojo ledger verify)",
+		status: 200, resp: typeOf[map[string]any](), fails: []int{403, 404, 409, 422}},
+
+	{method: "GET", path: "/retention/rules", id: "listRetentionRules", tag: "retention", summary: "Retention rules", status: 200, resp: typeOf[items[evidence.Rule]]()},
+	{method: "POST", path: "/retention/rules", id: "putRetentionRule", tag: "retention", summary: "Set a retention rule (hub administrators); refused if it would delete data under legal hold",
+		body: typeOf[ruleInput](), status: 201, resp: typeOf[evidence.Rule](), fails: write},
+	{method: "DELETE", path: "/retention/rules/{id}", id: "deleteRetentionRule", tag: "retention", summary: "Delete a retention rule (hub administrators)", status: 204, fails: []int{403, 404}},
+	{method: "GET", path: "/retention/holds", id: "listLegalHolds", tag: "retention", summary: "Legal holds (hub administrators)", status: 200, resp: typeOf[items[evidence.Hold]](), fails: []int{403}},
+	{method: "POST", path: "/retention/holds", id: "placeLegalHold", tag: "retention", summary: "Place a legal hold (hub administrators)",
+		body: typeOf[holdInput](), status: 201, resp: typeOf[evidence.Hold](), fails: write},
+	{method: "POST", path: "/retention/holds/{id}/release", id: "releaseLegalHold", tag: "retention", summary: "Release a legal hold (hub administrators)", status: 204, fails: []int{403, 404}},
 }
 
 var tags = []obj{
@@ -93,6 +128,9 @@ var tags = []obj{
 	{"name": "users", "description": "People and their roles"},
 	{"name": "tokens", "description": "API tokens"},
 	{"name": "audit", "description": "The audit trail"},
+	{"name": "ledger", "description": "The tamper-evident evidence ledger: checkpoints and proofs"},
+	{"name": "evidence", "description": "Law-enforcement requests for retained data and forensic bundles"},
+	{"name": "retention", "description": "Retention rules and legal holds"},
 	{"name": "meta", "description": "This description"},
 }
 
@@ -101,7 +139,8 @@ var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 // pathParams describes the path parameters by name.
 var pathParams = map[string]string{
 	"ref": "an id, or a slug (organisations, communities) or a username (people)",
-	"id":  "the token's id",
+	"id":  "the resource's id",
+	"seq": "the audit record's sequence number",
 }
 
 // document builds the OpenAPI 3.1 document of the API.
@@ -180,6 +219,9 @@ func (op operation) build(g *schemas) obj {
 		resps[strconv.Itoa(st)] = obj{"$ref": "#/components/responses/" + strconv.Itoa(st)}
 	}
 	o := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}, "responses": resps}
+	if op.public {
+		o["security"] = []obj{}
+	}
 	if len(params) > 0 {
 		o["parameters"] = params
 	}

@@ -168,7 +168,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	h := hubtest.New(t)
 	d := fetchSpec(t, h)
 	ops := operations(d)
-	routes := httpapi.New(httpapi.Deps{}).Routes()
+	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence}).Routes()
 	for _, r := range routes {
 		if ops[r] == nil {
 			t.Errorf("route %q is not in the document", r)
@@ -178,7 +178,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/communities", body: `{"slug":"gov","name":"Government"}`}, 201, nil)
 	var tok struct{ ID string }
 	ok(t, h, req{as: admin, method: "POST", path: "/tokens", body: `{"name":"to revoke"}`}, 201, &tok)
-	refs := map[string]string{"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID}
+	var rq, rule, hold struct{ ID string }
+	ok(t, h, req{as: h.Tokens["officer"], method: "POST", path: "/evidence/requests", body: `{"reference":"R-1","legal_basis":"art. 197",
+		"scope":{"kinds":["audit"],"since":"2026-01-01T00:00:00Z","until":"2026-02-01T00:00:00Z"}}`}, 201, &rq)
+	ok(t, h, req{as: admin, method: "POST", path: "/retention/rules", body: `{"kind":"events","days":30}`}, 201, &rule)
+	ok(t, h, req{as: admin, method: "POST", path: "/retention/holds", body: `{"reason":"case 1"}`}, 201, &hold)
+	h.Anchor(t)
+	refs := map[string]string{"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
+		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
 
 	keys := make([]string, 0, len(ops))
 	for k := range ops {
@@ -193,8 +200,15 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			method, path, _ := strings.Cut(key, " ")
 			path = strings.TrimPrefix(path, "/api/v1")
 			resource := strings.Split(path, "/")[1]
-			path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, refs[resource])
-			q := req{as: admin, method: method, path: path}
+			ref := refs[resource]
+			for prefix, id := range refs {
+				if strings.HasPrefix(path, prefix+"/") && strings.HasPrefix(prefix, "/") {
+					ref = id
+				}
+			}
+			path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, ref)
+			queries := map[string]string{"GET /api/v1/ledger/proofs/inclusion": "?index=0", "GET /api/v1/ledger/proofs/consistency": "?old=1"}
+			q := req{as: admin, method: method, path: path + queries[key]}
 			if method != "GET" && method != "DELETE" {
 				q.body = `{}`
 			}

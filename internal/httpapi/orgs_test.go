@@ -26,7 +26,7 @@ func TestOrganizations(t *testing.T) {
 			query string
 			want  []string
 		}{
-			{"", []string{"ncc", "mof", "isp-a"}},
+			{"", []string{"isp-a", "mof", "ncc", "npa"}},
 			{"?kind=isp", []string{"isp-a"}},
 			{"?kind=government&q=finance", []string{"mof"}},
 			{"?q=%E8%B2%A1%E5%8B%99", []string{"mof"}}, // 財務

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -44,6 +45,18 @@ var components = map[reflect.Type]component{
 	typeOf[auditPage]():               {name: "AuditPage", description: "A page of audit records, newest first; next is absent on the last page."},
 	typeOf[httpx.Problem]():           {name: "Problem", description: "RFC 9457 problem details with kyojo's code, request id and field errors."},
 	typeOf[httpx.ProblemField]():      {name: "ProblemField", description: "One field error of a problem."},
+	typeOf[evidence.Request]():        {name: "EvidenceRequest", description: "A law-enforcement request for retained data; a hub administrator other than its author decides it.", required: []string{"id", "reference", "legal_basis", "scope", "status", "requested_by", "requester_org_id", "created_at", "updated_at"}},
+	typeOf[evidence.Scope]():          {name: "EvidenceScope", description: "The kinds, organisation and period of retained data a request asks for.", required: []string{"kinds", "since", "until"}},
+	typeOf[requestInput]():            {name: "EvidenceRequestInput", description: "A new request for retained data.", required: []string{"reference", "legal_basis", "scope"}},
+	typeOf[decisionInput]():           {name: "Decision", description: "A note on an approval or rejection.", required: []string{}},
+	typeOf[evidence.Rule]():           {name: "RetentionRule", description: "How many days payloads of a kind of data are kept, for one organisation or all.", required: []string{"id", "kind", "days", "created_at", "created_by"}},
+	typeOf[ruleInput]():               {name: "RetentionRuleInput", description: "A retention rule; it replaces the rule of the same kind and organisation.", required: []string{"kind", "days"}},
+	typeOf[evidence.Hold]():           {name: "LegalHold", description: "A legal hold: retention deletes nothing it covers until it is released.", required: []string{"id", "reason", "created_at", "created_by"}},
+	typeOf[holdInput]():               {name: "LegalHoldInput", description: "A new legal hold on an organisation's data (or all), of one kind (or all).", required: []string{"reason"}},
+	typeOf[evidence.Info]():           {name: "LedgerInfo", description: "The ledger's origin, verifier key, size and latest signed checkpoint (C2SP signed note)."},
+	typeOf[evidence.Inclusion]():      {name: "InclusionProof", description: "An RFC 6962 inclusion proof of one entry in a tree size."},
+	typeOf[evidence.Consistency]():    {name: "ConsistencyProof", description: "An RFC 6962 consistency proof between two tree sizes."},
+	typeOf[evidence.ProofStatus]():    {name: "AuditProofStatus", description: "Whether an audit record is in the ledger and, once a checkpoint covers it, its inclusion proof.", required: []string{"seq", "anchored", "index", "leaf_hash", "payload_erased", "tree_size", "inclusion_proof", "covered_by_checkpoint"}},
 }
 
 // enums are the closed sets of values, taken from the domain's own lists.
@@ -54,6 +67,7 @@ var enums = map[reflect.Type][]any{
 	typeOf[policy.Role]():     anys(policy.Roles),
 	typeOf[policy.Scope]():    {policy.ScopeRead, policy.ScopeWrite},
 	typeOf[audit.Outcome]():   {audit.Success, audit.Denied, audit.Failure},
+	typeOf[evidence.Status](): {evidence.Pending, evidence.Approved, evidence.Rejected, evidence.Produced},
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
@@ -100,6 +114,8 @@ func (g *schemas) build(t reflect.Type, required []string) obj {
 		return obj{"type": "string", "format": "date-time"}
 	case typeOf[json.RawMessage]():
 		return obj{"type": "object", "description": "any JSON object"}
+	case typeOf[evidence.Hash]():
+		return obj{"type": "string", "contentEncoding": "base64", "description": "a SHA-256 hash"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -112,10 +128,14 @@ func (g *schemas) build(t reflect.Type, required []string) obj {
 		return obj{"type": "integer"}
 	case reflect.Int64:
 		return obj{"type": "integer", "format": "int64"}
+	case reflect.Uint64:
+		return obj{"type": "integer", "format": "int64", "minimum": 0}
 	case reflect.Slice:
 		return obj{"type": "array", "items": g.of(t.Elem())}
 	case reflect.Map:
 		return obj{"type": "object", "additionalProperties": g.of(t.Elem())}
+	case reflect.Interface:
+		return obj{"description": "any JSON value"}
 	case reflect.Struct:
 		props, auto := obj{}, []string{}
 		g.fields(t, props, &auto)

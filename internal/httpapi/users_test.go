@@ -26,7 +26,7 @@ func TestUsers(t *testing.T) {
 			as, query string
 			want      []string
 		}{
-			{admin, "", []string{"admin", "alice", "bob", "carol"}},
+			{admin, "", []string{"admin", "alice", "bob", "carol", "officer"}},
 			{admin, "?org=isp-a", []string{"carol"}},
 			{admin, "?q=ali", []string{"alice"}},
 			{alice, "", []string{"alice", "bob"}},

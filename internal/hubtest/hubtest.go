@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/store"
@@ -30,12 +32,28 @@ type Hub struct {
 	Orgs   map[string]identity.Org  // by slug: "ncc", "mof", "isp-a"
 	Users  map[string]identity.User // by username: "admin", "alice", "bob", "carol"
 	Tokens map[string]string        // write-scope API token secrets by username
+
+	Ledger   *ledger.Log
+	Evidence *evidence.Service
+}
+
+// Anchor appends the audit trail to the ledger and signs a checkpoint, as
+// the server's background loop does.
+func (h *Hub) Anchor(t testing.TB) {
+	t.Helper()
+	if _, err := h.Evidence.Anchor(context.Background(), h.DB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Ledger.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // New starts a hub. People seeded:
 //   - admin: hub_admin of "ncc" (the national centre)
 //   - alice: org_admin of "mof" (a ministry); bob: analyst of "mof"
 //   - carol: analyst of "isp-a" (an ISP)
+//   - officer: analyst of "npa" (law enforcement)
 func New(t testing.TB) *Hub {
 	t.Helper()
 	ctx := context.Background()
@@ -51,6 +69,7 @@ func New(t testing.TB) *Hub {
 		{Slug: "ncc", Name: "National Cybersecurity Centre", NameJA: "内閣サイバーセキュリティセンター", Kind: identity.KindGovernment, Tier: 1},
 		{Slug: "mof", Name: "Ministry of Finance", NameJA: "財務省", Kind: identity.KindGovernment, Tier: 1},
 		{Slug: "isp-a", Name: "ISP A", NameJA: "ISP A", Kind: identity.KindISP, Tier: 2},
+		{Slug: "npa", Name: "Police Cybercrime Unit", NameJA: "警察庁サイバー犯罪対策課", Kind: identity.KindLawEnforcement, Tier: 1},
 	} {
 		o, err := svc.CreateOrg(ctx, sys, o)
 		if err != nil {
@@ -63,6 +82,7 @@ func New(t testing.TB) *Hub {
 		{Username: "alice", Org: "mof", Role: policy.OrgAdmin, Locale: "ja", Email: "alice@mof.example.jp"},
 		{Username: "bob", Org: "mof", Role: policy.Analyst, Locale: "ja"},
 		{Username: "carol", Org: "isp-a", Role: policy.Analyst, Locale: "en"},
+		{Username: "officer", Org: "npa", Role: policy.Analyst, Locale: "ja"},
 	} {
 		u.Password = Password
 		usr, err := svc.CreateUser(ctx, sys, u)
@@ -76,7 +96,14 @@ func New(t testing.TB) *Hub {
 		}
 		h.Tokens[usr.Username] = secret
 	}
-	handler, _ := server.Handler(svc, server.Options{Version: "test"})
+	lg, err := ledger.Open(filepath.Join(t.TempDir(), "ledger"), ledger.Options{Origin: "test/ledger", CheckpointInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close() })
+	h.Ledger = lg
+	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

@@ -40,3 +40,49 @@ func (e Evidence) Erase(ctx context.Context, i uint64, reason string) error {
 	_, err := e.Log.DeletePayload(ctx, i, reason)
 	return err
 }
+
+var _ evidence.Prover = Evidence{}
+
+// Origin implements evidence.Prover.
+func (e Evidence) Origin() string { return e.Log.Origin() }
+
+// VerifierKey implements evidence.Prover.
+func (e Evidence) VerifierKey() string { return e.Log.VerifierKey() }
+
+// Latest implements evidence.Prover: the latest stored checkpoint and its
+// tree size, without signing a new one (nil and 0 before the first).
+func (e Evidence) Latest() ([]byte, uint64) {
+	l := e.Log
+	l.ckMu.Lock()
+	defer l.ckMu.Unlock()
+	if l.latest.note == nil {
+		return nil, 0
+	}
+	return append([]byte(nil), l.latest.note...), l.latest.tree.Size
+}
+
+// InclusionProof implements evidence.Prover.
+func (e Evidence) InclusionProof(i, size uint64) ([]evidence.Hash, error) {
+	p, err := e.Log.InclusionProof(i, size)
+	return hashes(p), err
+}
+
+// ConsistencyProof implements evidence.Prover.
+func (e Evidence) ConsistencyProof(old, new uint64) ([]evidence.Hash, error) {
+	p, err := e.Log.ConsistencyProof(old, new)
+	return hashes(p), err
+}
+
+// LeafHash implements evidence.Prover.
+func (e Evidence) LeafHash(i uint64) (evidence.Hash, error) {
+	en, err := e.Log.Entry(i)
+	return evidence.Hash(en.LeafHash), err
+}
+
+func hashes(p []Hash) []evidence.Hash {
+	out := make([]evidence.Hash, len(p))
+	for i, h := range p {
+		out[i] = evidence.Hash(h)
+	}
+	return out
+}

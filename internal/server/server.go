@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpapi"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
@@ -29,9 +32,16 @@ type Options struct {
 	SecureCookie bool // mark cookies Secure (behind TLS)
 }
 
+// Services are the parts the HTTP surface serves.
+type Services struct {
+	Identity *identity.Service
+	Evidence *evidence.Service // nil when this node runs no ledger
+}
+
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
 // reports to (so other parts can register their own collectors).
-func Handler(svc *identity.Service, opt Options) (http.Handler, *prometheus.Registry) {
+func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
+	svc := sv.Identity
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -62,7 +72,20 @@ func Handler(svc *identity.Service, opt Options) (http.Handler, *prometheus.Regi
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	httpapi.New(httpapi.Deps{Identity: svc, Version: opt.Version}).Register(mux)
+	if sv.Evidence != nil {
+		// The latest signed checkpoint, public, for verifiers and witnesses.
+		mux.HandleFunc("GET /ledger/checkpoint", func(w http.ResponseWriter, r *http.Request) {
+			info := sv.Evidence.LedgerInfo()
+			if info.Checkpoint == "" {
+				httpx.WriteProblem(w, r, errs.E(errs.Unavailable, "no checkpoint has been signed yet"))
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			io.WriteString(w, info.Checkpoint)
+		})
+	}
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version}).Register(mux)
 	web.New(web.Deps{Identity: svc, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {

@@ -95,6 +95,19 @@ func (o *ops) LastIndexed(ctx context.Context, kind string) (string, error) {
 	return ref, o.mapErr(err, "last indexed")
 }
 
+// EntryByRef implements evidence.Reader.
+func (o *ops) EntryByRef(ctx context.Context, kind, ref string) (evidence.Entry, error) {
+	var e evidence.Entry
+	var idx, t int64
+	err := o.queryRow(ctx, `SELECT idx, kind, org_id, time, ref, erased FROM ledger_entries WHERE kind = ? AND ref = ?`, kind, ref).
+		Scan(&idx, &e.Kind, &e.OrgID, &t, &e.Ref, &e.Erased)
+	if err == sql.ErrNoRows {
+		return e, errs.E(errs.NotFound, "not in the ledger yet")
+	}
+	e.Index, e.Time = uint64(idx), fromMicros(t)
+	return e, o.mapErr(err, "entry by ref")
+}
+
 // NextIndex implements evidence.Reader.
 func (o *ops) NextIndex(ctx context.Context) (uint64, error) {
 	var n sql.NullInt64
