@@ -29,6 +29,7 @@ var commands = []command{
 	{"org", "list or add organisations (org list | org add)", runOrg},
 	{"user", "add people (user add)", runUser},
 	{"token", "create an API token for a person (token create --user NAME)", runToken},
+	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
 	{"version", "print the version", runVersion},
 }
 

@@ -7,13 +7,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/config"
 	"github.com/kyojo-hub/kyojo/internal/demo"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/server"
+	"github.com/kyojo-hub/kyojo/internal/witness"
 )
 
 const serveHelp = `
@@ -50,7 +56,36 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
+	var ev *evidence.Service
+	var loops sync.WaitGroup
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	if cfg.Ledger {
+		lg, err := ledger.Open(filepath.Join(cfg.Data, "ledger"), ledger.Options{Origin: cfg.LedgerOrigin,
+			CheckpointInterval: 10 * time.Second, Logger: log})
+		if err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+		defer lg.Close()
+		ev = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
+		loops.Add(2)
+		go func() { defer loops.Done(); anchorLoop(loopCtx, ev, db, log) }()
+		go func() { defer loops.Done(); ev.SweepLoop(loopCtx, time.Hour, log.Warn) }()
+		if cfg.WitnessURL != "" {
+			c := witness.Client{URL: cfg.WitnessURL, Token: cfg.WitnessToken}
+			loops.Add(1)
+			go func() { defer loops.Done(); witness.Loop(loopCtx, ev, c, time.Minute, log) }()
+		}
+		defer func() {
+			stopLoops()
+			loops.Wait()
+			// Anchor what the last requests recorded before the ledger closes.
+			if _, err := ev.Anchor(context.WithoutCancel(ctx), db); err != nil {
+				log.Warn("final anchor", "err", err)
+			}
+		}()
+	}
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -88,6 +123,24 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// anchorLoop appends new audit records to the ledger every two seconds.
+func anchorLoop(ctx context.Context, ev *evidence.Service, feed audit.Reader, log *slog.Logger) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		if n, err := ev.Anchor(ctx, feed); err != nil && ctx.Err() == nil {
+			log.Warn("anchor audit trail", "err", err)
+		} else if n > 0 {
+			log.Debug("anchored audit records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // purgeLoop deletes expired sessions and form tokens every ten minutes.

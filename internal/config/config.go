@@ -38,6 +38,10 @@ type Config struct {
 	TrustProxy      bool          `key:"trust-proxy" help:"take client addresses from X-Forwarded-For (only behind your own proxy)"`
 	SecureCookie    bool          `key:"secure-cookie" help:"mark cookies Secure (set when users reach kyojo over HTTPS)"`
 	ShutdownTimeout time.Duration `key:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
+	Ledger          bool          `key:"ledger" help:"run the evidence ledger on this node (exactly one node of a hub)"`
+	LedgerOrigin    string        `key:"ledger-origin" help:"the ledger's name in signed checkpoints and its key; never change it once set"`
+	WitnessURL      string        `key:"witness-url" help:"another kyojo hub that co-signs this ledger's checkpoints, e.g. https://hub.partner.example"`
+	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
 }
@@ -50,6 +54,8 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "json",
 		ShutdownTimeout: 15 * time.Second,
+		Ledger:          true,
+		LedgerOrigin:    "kyojo/ledger",
 	}
 }
 

@@ -183,6 +183,14 @@ type Ledger interface {
 	Bundle(ctx context.Context, indexes []uint64, c Custody) ([]byte, error)
 	// Erase deletes entry i's payload, keeping its hash, and logs why.
 	Erase(ctx context.Context, i uint64, reason string) error
+	// Cosign co-signs another log's checkpoint as its witness, after
+	// checking it extends the last one co-signed for its origin (proof: the
+	// consistency proof from that size).
+	Cosign(ctx context.Context, signed []byte, logKey string, proof []Hash) ([]byte, error)
+	// Witnessed is the size of the last checkpoint of origin co-signed here.
+	Witnessed(origin string) (uint64, error)
+	// SaveCosigned keeps the latest co-signed checkpoint of this log.
+	SaveCosigned(signed []byte) error
 }
 
 // Hash is a SHA-256 hash of the ledger's tree; it reads and writes as
@@ -216,6 +224,8 @@ type Prover interface {
 	InclusionProof(i, size uint64) ([]Hash, error)
 	ConsistencyProof(old, new uint64) ([]Hash, error)
 	LeafHash(i uint64) (Hash, error)
+	// Cosigned is the latest checkpoint of this log a witness co-signed.
+	Cosigned() []byte
 }
 
 // Item is an entry to append.

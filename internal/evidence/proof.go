@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -58,7 +59,8 @@ type Info struct {
 	VerifierKey    string `json:"verifier_key"` // the note verifier key of the hub
 	Size           uint64 `json:"size"`         // entries appended
 	CheckpointSize uint64 `json:"checkpoint_size"`
-	Checkpoint     string `json:"checkpoint"` // the latest signed checkpoint
+	Checkpoint     string `json:"checkpoint"`                    // the latest signed checkpoint
+	Cosigned       string `json:"cosigned_checkpoint,omitempty"` // the latest one a witness co-signed
 }
 
 // LedgerInfo returns the ledger's origin, key, size and latest checkpoint.
@@ -66,7 +68,7 @@ type Info struct {
 func (s *Service) LedgerInfo() Info {
 	note, size := s.ledger.Latest()
 	return Info{Origin: s.ledger.Origin(), VerifierKey: s.ledger.VerifierKey(), Size: s.ledger.Size(),
-		CheckpointSize: size, Checkpoint: string(note)}
+		CheckpointSize: size, Checkpoint: string(note), Cosigned: string(s.ledger.Cosigned())}
 }
 
 // Inclusion is an inclusion proof of one entry in a tree size.
@@ -125,4 +127,65 @@ func nonNil(p []Hash) []Hash {
 		return []Hash{}
 	}
 	return p
+}
+
+// CosignInput is a checkpoint another hub asks this one to witness.
+type CosignInput struct {
+	Checkpoint  string `json:"checkpoint"`   // the signed note
+	VerifierKey string `json:"verifier_key"` // the other log's note verifier key
+	Proof       []Hash `json:"proof"`        // consistency proof from the size this hub last co-signed
+}
+
+// Cosign witnesses another hub's checkpoint: it verifies the signature,
+// checks the checkpoint extends the last one co-signed for that origin, and
+// returns the note with this hub's co-signature. Audited.
+func (s *Service) Cosign(ctx context.Context, a identity.Actor, in CosignInput) ([]byte, error) {
+	if err := policy.Decide(a.Viewer, policy.Witness, policy.Target{}); err != nil {
+		return nil, s.deny(ctx, a, "ledger.witness", "", "", err)
+	}
+	if in.Checkpoint == "" || in.VerifierKey == "" {
+		return nil, errs.F(errs.Invalid, "checkpoint", "send the signed checkpoint and the log's verifier key")
+	}
+	out, err := s.ledger.Cosign(ctx, []byte(in.Checkpoint), in.VerifierKey, in.Proof)
+	if err != nil {
+		return nil, err
+	}
+	rec := a.Record(s.clock(), "ledger.witness", "checkpoint", keyName(in.VerifierKey), a.OrgID, audit.Success, nil)
+	return out, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, rec) })
+}
+
+// Witnessed answers the size of the last checkpoint of origin this hub
+// co-signed, so that the other hub can send a consistency proof from it.
+func (s *Service) Witnessed(ctx context.Context, a identity.Actor, origin string) (uint64, error) {
+	if err := policy.Decide(a.Viewer, policy.ReadProofs, policy.Target{}); err != nil {
+		return 0, err
+	}
+	return s.ledger.Witnessed(origin)
+}
+
+// SaveCosigned keeps a co-signature a witness returned for this hub's log.
+func (s *Service) SaveCosigned(signed []byte) error { return s.ledger.SaveCosigned(signed) }
+
+// ConsistencyFrom returns this log's latest checkpoint and the consistency
+// proof to it from size old (empty when old is 0 or the same size), for a
+// witness; it needs no actor because it runs inside the hub.
+func (s *Service) ConsistencyFrom(old uint64) (note []byte, proof []Hash, err error) {
+	note, size := s.ledger.Latest()
+	if note == nil {
+		return nil, nil, errs.E(errs.Unavailable, "no checkpoint yet")
+	}
+	if old == 0 || old >= size {
+		return note, []Hash{}, nil
+	}
+	proof, err = s.ledger.ConsistencyProof(old, size)
+	return note, proof, err
+}
+
+func keyName(vkey string) string {
+	for i := 0; i < len(vkey); i++ {
+		if vkey[i] == '+' {
+			return vkey[:i]
+		}
+	}
+	return vkey
 }

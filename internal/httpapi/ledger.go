@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 )
 
@@ -17,7 +18,49 @@ func (a *API) ledgerRoutes() []route {
 		{pattern: "GET " + Prefix + "/ledger/proofs/inclusion", h: a.inclusionProof},
 		{pattern: "GET " + Prefix + "/ledger/proofs/consistency", h: a.consistencyProof},
 		{pattern: "GET " + Prefix + "/audit/{seq}/proof", h: a.auditProof},
+		{pattern: "GET " + Prefix + "/ledger/witnessed", h: a.witnessed},
+		{pattern: "POST " + Prefix + "/ledger/cosign", h: a.cosign},
 	}
+}
+
+// witnessState is the answer of GET /api/v1/ledger/witnessed.
+type witnessState struct {
+	Origin string `json:"origin"`
+	Size   uint64 `json:"size"` // the last size co-signed here; 0 if never
+}
+
+// witnessed answers the size of origin's checkpoint this hub last
+// co-signed, so that the other hub can prove consistency from it.
+func (a *API) witnessed(w http.ResponseWriter, r *http.Request) error {
+	origin := r.URL.Query().Get("origin")
+	if origin == "" {
+		return errs.F(errs.Malformed, "origin", "is required")
+	}
+	n, err := a.d.Evidence.Witnessed(r.Context(), httpx.Actor(r.Context()), origin)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, witnessState{Origin: origin, Size: n})
+	return nil
+}
+
+// cosigned is the answer of POST /api/v1/ledger/cosign.
+type cosigned struct {
+	Checkpoint string `json:"checkpoint"` // the note with this hub's co-signature added
+}
+
+// cosign witnesses another hub's checkpoint.
+func (a *API) cosign(w http.ResponseWriter, r *http.Request) error {
+	var in evidence.CosignInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	out, err := a.d.Evidence.Cosign(r.Context(), httpx.Actor(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, cosigned{Checkpoint: string(out)})
+	return nil
 }
 
 // ledgerInfo answers the ledger's origin, public key, size and latest

@@ -98,6 +98,11 @@ var operations = []operation{
 		query:  []param{{"old", "the older tree size", "int64"}, {"new", "the newer tree size (default: the latest checkpoint's)", "int64"}},
 		status: 200, resp: typeOf[evidence.Consistency](), fails: []int{400, 422}},
 
+	{method: "GET", path: "/ledger/witnessed", id: "getWitnessed", tag: "ledger", summary: "The size of another log's checkpoint this hub last co-signed as its witness",
+		query: []param{{"origin", "the other log's origin", ""}}, status: 200, resp: typeOf[witnessState](), fails: []int{400}},
+	{method: "POST", path: "/ledger/cosign", id: "cosignCheckpoint", tag: "ledger", summary: "Witness another hub's checkpoint: verify, check consistency, co-sign (hub administrators, partner hubs)",
+		body: typeOf[evidence.CosignInput](), status: 200, resp: typeOf[cosigned](), fails: []int{400, 403, 409, 422}},
+
 	{method: "GET", path: "/evidence/requests", id: "listEvidenceRequests", tag: "evidence", summary: "Law-enforcement requests (one's own organisation's; all for hub administrators)",
 		status: 200, resp: typeOf[items[evidence.Request]](), fails: []int{403}},
 	{method: "POST", path: "/evidence/requests", id: "fileEvidenceRequest", tag: "evidence", summary: "File a request for retained data (law enforcement)",

@@ -207,7 +207,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				}
 			}
 			path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, ref)
-			queries := map[string]string{"GET /api/v1/ledger/proofs/inclusion": "?index=0", "GET /api/v1/ledger/proofs/consistency": "?old=1"}
+			queries := map[string]string{"GET /api/v1/ledger/proofs/inclusion": "?index=0", "GET /api/v1/ledger/proofs/consistency": "?old=1", "GET /api/v1/ledger/witnessed": "?origin=x"}
 			q := req{as: admin, method: method, path: path + queries[key]}
 			if method != "GET" && method != "DELETE" {
 				q.body = `{}`

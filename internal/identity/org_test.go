@@ -156,6 +156,9 @@ func TestLimiter(t *testing.T) {
 }
 
 func TestLawEnforcementKindMatchesPolicy(t *testing.T) {
+	if string(KindForeignCSIRT) != policy.ForeignCSIRT {
+		t.Fatalf("identity.KindForeignCSIRT %q != policy.ForeignCSIRT %q", KindForeignCSIRT, policy.ForeignCSIRT)
+	}
 	if string(KindLawEnforcement) != policy.LawEnforcement {
 		t.Fatalf("identity.KindLawEnforcement %q != policy.LawEnforcement %q", KindLawEnforcement, policy.LawEnforcement)
 	}

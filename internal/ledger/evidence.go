@@ -2,6 +2,13 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 )
@@ -85,4 +92,51 @@ func hashes(p []Hash) []evidence.Hash {
 		out[i] = evidence.Hash(h)
 	}
 	return out
+}
+
+// Cosign implements evidence.Ledger: co-sign another log's checkpoint as
+// its witness (see Log.Cosign).
+func (e Evidence) Cosign(ctx context.Context, signed []byte, logKey string, proof []evidence.Hash) ([]byte, error) {
+	p := make([]Hash, len(proof))
+	for i, h := range proof {
+		p[i] = Hash(h)
+	}
+	return e.Log.Cosign(ctx, signed, logKey, p)
+}
+
+// Witnessed implements evidence.Ledger: the size of the last checkpoint of
+// origin this instance co-signed (0 if none).
+func (e Evidence) Witnessed(origin string) (uint64, error) {
+	sum := sha256.Sum256([]byte(origin))
+	b, err := os.ReadFile(filepath.Join(e.Log.dir, witnessDir, hex.EncodeToString(sum[:16])+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	} else if err != nil {
+		return 0, ioErr(err, "read witness state")
+	}
+	var w witnessed
+	if err := json.Unmarshal(b, &w); err != nil || w.Origin != origin {
+		return 0, ioErr(errors.New("witness state damaged"), origin)
+	}
+	return w.Size, nil
+}
+
+const cosignedFile = "cosigned.note"
+
+// SaveCosigned implements evidence.Ledger: keep the latest checkpoint of
+// this log that a witness co-signed, after checking it is this log's.
+func (e Evidence) SaveCosigned(signed []byte) error {
+	if _, _, err := OpenCheckpoint(signed, e.Log.VerifierKey()); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(e.Log.dir, cosignedFile), signed, 0o644)
+}
+
+// Cosigned implements evidence.Prover: the latest co-signed checkpoint, or nil.
+func (e Evidence) Cosigned() []byte {
+	b, err := os.ReadFile(filepath.Join(e.Log.dir, cosignedFile))
+	if err != nil {
+		return nil
+	}
+	return b
 }

@@ -77,6 +77,10 @@ type Viewer struct {
 // for retained data (identity.KindLawEnforcement).
 const LawEnforcement = "law_enforcement"
 
+// ForeignCSIRT is the organisation kind of partner CSIRTs and hubs
+// (identity.KindForeignCSIRT).
+const ForeignCSIRT = "foreign_csirt"
+
 // Anonymous reports whether nobody is signed in.
 func (v Viewer) Anonymous() bool { return v.UserID == "" }
 
@@ -103,12 +107,13 @@ const (
 	ProduceBundle   Action = "evidence.produce" // produce the bundle of an approved request (Target.OrgID: requester's)
 	ManageRetention Action = "retention.manage" // set retention rules and legal holds
 	ReadProofs      Action = "ledger.proof"     // read inclusion and consistency proofs (hashes only)
+	Witness         Action = "ledger.witness"   // have this hub co-sign another hub's checkpoint
 )
 
 var writes = map[Action]bool{
 	CreateOrg: true, UpdateOrg: true, UpdateOrgPOC: true, ManageCommunity: true,
 	ManageUsers: true, GrantRole: true, ManageOwnTokens: true, ManageAnyTokens: true,
-	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true,
+	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true, Witness: true,
 }
 
 // Target is what the action is on. Fields not relevant to an action are ignored.
@@ -189,6 +194,9 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 		return hub, "only a hub administrator may set retention and legal holds"
 	case ReadProofs:
 		return true, ""
+	case Witness:
+		return hub || (v.OrgKind == ForeignCSIRT && v.Role.rank() >= Analyst.rank()),
+			"only a hub administrator or a partner hub (a foreign CSIRT member) may ask for a co-signature"
 	}
 	return false, fmt.Sprintf("unknown action %q", a)
 }

@@ -73,20 +73,25 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
 	if sv.Evidence != nil {
-		// The latest signed checkpoint, public, for verifiers and witnesses.
-		mux.HandleFunc("GET /ledger/checkpoint", func(w http.ResponseWriter, r *http.Request) {
-			info := sv.Evidence.LedgerInfo()
-			if info.Checkpoint == "" {
-				httpx.WriteProblem(w, r, errs.E(errs.Unavailable, "no checkpoint has been signed yet"))
-				return
+		// The latest signed checkpoint, and the latest a witness co-signed:
+		// public, for verifiers and witnesses.
+		note := func(pick func(evidence.Info) string) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				n := pick(sv.Evidence.LedgerInfo())
+				if n == "" {
+					httpx.WriteProblem(w, r, errs.E(errs.NotFound, "no such checkpoint has been signed yet"))
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-cache")
+				io.WriteString(w, n)
 			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-cache")
-			io.WriteString(w, info.Checkpoint)
-		})
+		}
+		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
+		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version}).Register(mux)
-	web.New(web.Deps{Identity: svc, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

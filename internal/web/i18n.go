@@ -111,6 +111,20 @@ var errorKeys = []struct{ prefix, key string }{
 	{"must be a date", k("msg.date")},
 	{"must be a whole number of days", k("msg.days")},
 	{"must be between 1 hour and", k("msg.days")},
+	{"must be 1 to 100 letters", k("msg.reference")},
+	{"name at least one kind of data", k("msg.kinds")},
+	{"must be one of", k("msg.choose")},
+	{"must be empty (every kind) or one of", k("msg.choose")},
+	{"give both since and until", k("msg.period_both")},
+	{"must be after since", k("msg.period_order")},
+	{"one request may cover at most", k("msg.period_long")},
+	{"must be between 1 and 36500", k("msg.retention_days")},
+	{"say why the data is held", k("msg.hold_reason")},
+	{"entries of ", k("msg.under_hold")},
+	{"the request is already", k("msg.already_decided")},
+	{"only an approved request", k("msg.not_approved")},
+	{"the request is ", k("msg.not_approved")},
+	{"no retained entries match", k("msg.no_entries")},
 }
 
 // message returns e's text in lang.

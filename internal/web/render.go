@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -69,11 +70,19 @@ func funcs(cat catalogue, lang string) template.FuncMap {
 			}
 			return "—"
 		},
+		"scopeOf": func(s evidence.Scope, orgs map[string]identity.Org) scopeView { return scopeView{s, orgs} },
 		"join":    strings.Join,
 		"inc":     func(i int) int { return i + 1 },
 		"locales": func() []string { return identity.Locales },
 		"fld":     fld,
 	}
+}
+
+// scopeView is a request's scope with the organisations to name it by, for
+// the "evscope" partial.
+type scopeView struct {
+	Scope evidence.Scope
+	Orgs  map[string]identity.Org
 }
 
 func fmtTime(t time.Time) string {
@@ -157,6 +166,17 @@ func (p *page) IsAdmin() bool {
 
 // IsHub reports whether the viewer is a hub administrator.
 func (p *page) IsHub() bool { return p.Actor.Role == policy.HubAdmin }
+
+// HasLedger reports whether the hub runs the evidence ledger; without it
+// the evidence, retention and ledger pages do not exist.
+func (p *page) HasLedger() bool { return p.u.d.Evidence != nil }
+
+// SeesEvidence reports whether the viewer is offered the evidence requests:
+// hub administrators, who decide on them, and people of a law-enforcement
+// organisation, who file them.
+func (p *page) SeesEvidence() bool {
+	return p.HasLedger() && (p.IsHub() || p.Actor.OrgKind == policy.LawEnforcement)
+}
 
 // setErr fills the page's errors from a service error.
 func (p *page) setErr(err error) {

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 )
 
@@ -24,6 +25,7 @@ var files embed.FS
 // Deps are what the UI needs.
 type Deps struct {
 	Identity     *identity.Service
+	Evidence     *evidence.Service // nil when the hub runs no ledger: its pages and links are absent
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
 }
@@ -90,6 +92,25 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tokens/{id}/revoke", u.signedIn(u.tokenRevoke))
 
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditList))
+
+	if u.d.Evidence != nil {
+		mux.HandleFunc("GET /evidence", u.signedIn(u.requestList))
+		mux.HandleFunc("GET /evidence/new", u.signedIn(u.requestNew))
+		mux.HandleFunc("POST /evidence/new", u.signedIn(u.requestCreate))
+		mux.HandleFunc("GET /evidence/{id}", u.signedIn(u.requestShow))
+		mux.HandleFunc("POST /evidence/{id}/approve", u.signedIn(u.requestDecide(true)))
+		mux.HandleFunc("POST /evidence/{id}/reject", u.signedIn(u.requestDecide(false)))
+		mux.HandleFunc("POST /evidence/{id}/bundle", u.signedIn(u.requestBundle))
+
+		mux.HandleFunc("GET /retention", u.signedIn(u.retention))
+		mux.HandleFunc("POST /retention/rules", u.signedIn(u.ruleSet))
+		mux.HandleFunc("POST /retention/rules/{id}/delete", u.signedIn(u.ruleDelete))
+		mux.HandleFunc("POST /retention/holds", u.signedIn(u.holdPlace))
+		mux.HandleFunc("POST /retention/holds/{id}/release", u.signedIn(u.holdRelease))
+
+		mux.HandleFunc("GET /ledger", u.signedIn(u.ledgerShow))
+		mux.HandleFunc("GET /audit/{seq}/proof", u.signedIn(u.auditProof))
+	}
 
 	mux.HandleFunc("/", u.notFound)
 }
