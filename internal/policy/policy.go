@@ -108,12 +108,14 @@ const (
 	ManageRetention Action = "retention.manage" // set retention rules and legal holds
 	ReadProofs      Action = "ledger.proof"     // read inclusion and consistency proofs (hashes only)
 	Witness         Action = "ledger.witness"   // have this hub co-sign another hub's checkpoint
+	ShareIntel      Action = "intel.share"      // publish intelligence (Target.OrgID: the sharer's organisation)
 )
 
 var writes = map[Action]bool{
 	CreateOrg: true, UpdateOrg: true, UpdateOrgPOC: true, ManageCommunity: true,
 	ManageUsers: true, GrantRole: true, ManageOwnTokens: true, ManageAnyTokens: true,
 	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true, Witness: true,
+	ShareIntel: true,
 }
 
 // Target is what the action is on. Fields not relevant to an action are ignored.
@@ -194,6 +196,8 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 		return hub, "only a hub administrator may set retention and legal holds"
 	case ReadProofs:
 		return true, ""
+	case ShareIntel:
+		return v.Role.rank() >= Analyst.rank(), "read-only members may not publish intelligence"
 	case Witness:
 		return hub || (v.OrgKind == ForeignCSIRT && v.Role.rank() >= Analyst.rank()),
 			"only a hub administrator or a partner hub (a foreign CSIRT member) may ask for a co-signature"

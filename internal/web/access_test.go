@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
 )
 
@@ -94,7 +97,36 @@ func TestPagesRender(t *testing.T) {
 	_, body, _ = alice.get("/audit")
 	wantContains(t, "alice's audit", body, "auth.login")
 
-	status, body, resp := admin.get("/static/kyojo.css")
+	// The evidence, retention and ledger pages, in both languages.
+	h.Anchor(t)
+	officer := signIn(t, h, "officer")
+	_, _, resp := officer.post("/evidence/new", requestForm(officer.token("/evidence/new", "/evidence/new")))
+	req := resp.Header.Get("Location")
+	recs, err := h.Svc.ListAudit(t.Context(), h.Actor("admin"), audit.Filter{Limit: 1})
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("audit: %v", err)
+	}
+	proof := fmt.Sprintf("/audit/%d/proof", recs[0].Seq)
+	missing := regexp.MustCompile(`\[[a-z_]+\.[a-z0-9_.]+\]`)
+	for _, lang := range []string{"ja", "en"} {
+		for who, paths := range map[*client][]string{
+			admin:   {"/", "/evidence", req, "/retention", "/ledger", proof, "/audit"},
+			officer: {"/", "/evidence", "/evidence/new", req, "/ledger"},
+		} {
+			status, body, _ := who.post("/lang", url.Values{"csrf": {who.token("/", "/lang")}, "lang": {lang}, "next": {"/"}})
+			wantStatus(t, "switch to "+lang, status, http.StatusSeeOther, body)
+			for _, p := range paths {
+				status, body, _ := who.get(p)
+				wantStatus(t, lang+" GET "+p, status, http.StatusOK, body)
+				wantContains(t, lang+" GET "+p, body, `<html lang="`+lang+`">`)
+				if m := missing.FindString(body); m != "" {
+					t.Errorf("%s GET %s: untranslated key %s", lang, p, m)
+				}
+			}
+		}
+	}
+
+	status, body, resp = admin.get("/static/kyojo.css")
 	wantStatus(t, "css", status, http.StatusOK, body)
 	if !strings.Contains(resp.Header.Get("Cache-Control"), "max-age") {
 		t.Errorf("static cache header: %q", resp.Header.Get("Cache-Control"))

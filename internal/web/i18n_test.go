@@ -11,6 +11,7 @@ import (
 	"text/template/parse"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -65,6 +66,12 @@ func TestEnumLabels(t *testing.T) {
 	}
 	for _, v := range identity.Locales {
 		keys = append(keys, "locale."+v)
+	}
+	for _, v := range evidence.Kinds {
+		keys = append(keys, "evkind."+v, "evkind_hint."+v)
+	}
+	for _, v := range []evidence.Status{evidence.Pending, evidence.Approved, evidence.Rejected, evidence.Produced} {
+		keys = append(keys, "evstatus."+string(v))
 	}
 	for _, lang := range identity.Locales {
 		for _, key := range keys {

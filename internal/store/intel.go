@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// Intel returns the database as an intel.Store. The intel methods live on
+// small views (intelView) rather than on DB and Tx, so that their generic
+// names (List, Latest) stay free for the other parts.
+func (db *DB) Intel() intel.Store { return intelDB{intelView{&db.ops}, db} }
+
+type intelView struct{ o *ops }
+
+type intelDB struct {
+	intelView
+	db *DB
+}
+
+type intelTx struct {
+	intelView
+	tx *Tx
+}
+
+// Transact implements intel.Store.
+func (i intelDB) Transact(ctx context.Context, fn func(intel.Tx) error) error {
+	return i.db.TransactSQL(ctx, func(tx *Tx) error { return fn(intelTx{intelView{&tx.ops}, tx}) })
+}
+
+// AppendAudit implements audit.Appender.
+func (t intelTx) AppendAudit(ctx context.Context, r *audit.Record) error { return t.tx.AppendAudit(ctx, r) }
+
+// PutVersion implements intel.Tx.
+func (t intelTx) PutVersion(ctx context.Context, obj intel.Object) error { return t.o.intelPut(ctx, obj) }
+
+// Latest implements intel.Reader.
+func (v intelView) Latest(ctx context.Context, id string) (intel.Object, error) { return v.o.intelLatest(ctx, id) }
+
+// Versions implements intel.Reader.
+func (v intelView) Versions(ctx context.Context, id string) ([]intel.Object, error) {
+	return v.o.intelVersions(ctx, id)
+}
+
+// Version implements intel.Reader.
+func (v intelView) Version(ctx context.Context, id string, t time.Time) (intel.Object, error) {
+	return v.o.intelVersion(ctx, id, t)
+}
+
+// List implements intel.Reader.
+func (v intelView) List(ctx context.Context, f intel.Filter) ([]intel.Stored, error) { return v.o.intelList(ctx, f) }
+
+// ByKeys implements intel.Reader.
+func (v intelView) ByKeys(ctx context.Context, kind string, keys []string, lo, hi string, limit int) ([]intel.Object, error) {
+	return v.o.intelByKeys(ctx, kind, keys, lo, hi, limit)
+}
+
+var _ intel.Tx = intelTx{}
+
+const intelCols = `seq, id, modified, type, created, revoked, latest, added_at, source, raw, tlp, author_org, author_user,
+	anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence`
+
+func scanIntel(sc interface{ Scan(...any) error }) (intel.Stored, error) {
+	var s intel.Stored
+	o := &s.Object
+	var mod, created, added int64
+	var raw, tlp, comms, orgs, users, comps string
+	var from, until sql.NullInt64
+	err := sc.Scan(&s.Seq, &o.ID, &mod, &o.Type, &created, &o.Revoked, &o.Latest, &added, &o.Source, &raw, &tlp,
+		&o.Dist.AuthorOrg, &o.Dist.AuthorUser, &o.Anonymous, &comms, &orgs, &users, &comps, &from, &until, &o.Confidence)
+	if err != nil {
+		return s, err
+	}
+	o.Modified, o.AddedAt, o.Raw = fromMicros(mod), fromMicros(added), json.RawMessage(raw)
+	if created != 0 {
+		o.Created = fromMicros(created)
+	}
+	o.Dist.TLP = policy.TLP(tlp)
+	o.TLP = o.Dist.TLP
+	for _, f := range []struct {
+		s   string
+		dst *[]string
+	}{{comms, &o.Dist.Communities}, {orgs, &o.Dist.Orgs}, {users, &o.Dist.Users}, {comps, &o.Dist.Compartments}} {
+		if err := json.Unmarshal([]byte(f.s), f.dst); err != nil {
+			return s, errs.Wrap(err, "intel distribution")
+		}
+	}
+	o.ValidFrom, o.ValidUntil = fromNullMicros(from), fromNullMicros(until)
+	return s, nil
+}
+
+func (o *ops) intelObjects(ctx context.Context, q string, args ...any) ([]intel.Stored, error) {
+	rows, err := o.query(ctx, q, args...)
+	if err != nil {
+		return nil, o.mapErr(err, "intel query")
+	}
+	defer rows.Close()
+	var out []intel.Stored
+	for rows.Next() {
+		s, err := scanIntel(rows)
+		if err != nil {
+			return nil, o.mapErr(err, "scan intel")
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, o.mapErr(err, "intel query")
+	}
+	return out, o.attachValues(ctx, out)
+}
+
+// attachValues loads the indexed values of latest versions.
+func (o *ops) attachValues(ctx context.Context, objs []intel.Stored) error {
+	idx := map[string][]int{}
+	var ids []any
+	for i, s := range objs {
+		if s.Latest {
+			if _, ok := idx[s.ID]; !ok {
+				ids = append(ids, s.ID)
+			}
+			idx[s.ID] = append(idx[s.ID], i)
+		}
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		rows, err := o.query(ctx, `SELECT object_id, kind, value, key FROM intel_values WHERE object_id IN (`+
+			placeholders(len(chunk))+`) ORDER BY object_id, kind, key`, chunk...)
+		if err != nil {
+			return o.mapErr(err, "intel values")
+		}
+		for rows.Next() {
+			var id string
+			var v intel.Value
+			if err := rows.Scan(&id, &v.Kind, &v.Value, &v.Key); err != nil {
+				rows.Close()
+				return o.mapErr(err, "scan value")
+			}
+			for _, i := range idx[id] {
+				objs[i].Values = append(objs[i].Values, v)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return o.mapErr(err, "intel values")
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func plain(ss []intel.Stored) []intel.Object {
+	out := make([]intel.Object, len(ss))
+	for i, s := range ss {
+		out[i] = s.Object
+	}
+	return out
+}
+
+// intelLatest reads for intel.Reader.
+func (o *ops) intelLatest(ctx context.Context, id string) (intel.Object, error) {
+	ss, err := o.intelObjects(ctx, `SELECT `+intelCols+` FROM intel_objects WHERE id = ? AND latest = ?`, id, true)
+	if err != nil {
+		return intel.Object{}, err
+	}
+	if len(ss) == 0 {
+		return intel.Object{}, errs.E(errs.NotFound, "no such object")
+	}
+	return ss[0].Object, nil
+}
+
+// intelVersions reads for intel.Reader.
+func (o *ops) intelVersions(ctx context.Context, id string) ([]intel.Object, error) {
+	ss, err := o.intelObjects(ctx, `SELECT `+intelCols+` FROM intel_objects WHERE id = ? ORDER BY modified`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return nil, errs.E(errs.NotFound, "no such object")
+	}
+	return plain(ss), nil
+}
+
+// intelVersion reads for intel.Reader.
+func (o *ops) intelVersion(ctx context.Context, id string, t time.Time) (intel.Object, error) {
+	ss, err := o.intelObjects(ctx, `SELECT `+intelCols+` FROM intel_objects WHERE id = ? AND modified = ?`, id, micros(t))
+	if err != nil {
+		return intel.Object{}, err
+	}
+	if len(ss) == 0 {
+		return intel.Object{}, errs.E(errs.NotFound, "no such version")
+	}
+	return ss[0].Object, nil
+}
+
+// intelList reads for intel.Reader.
+func (o *ops) intelList(ctx context.Context, f intel.Filter) ([]intel.Stored, error) {
+	q := `SELECT ` + intelCols + ` FROM intel_objects WHERE latest = ? AND seq > ?`
+	args := []any{true, f.AfterSeq}
+	if len(f.Types) > 0 {
+		q += ` AND type IN (` + placeholders(len(f.Types)) + `)`
+		for _, t := range f.Types {
+			args = append(args, t)
+		}
+	}
+	if f.AuthorOrg != "" {
+		q += ` AND author_org = ?`
+		args = append(args, f.AuthorOrg)
+	}
+	if f.TLP != "" {
+		q += ` AND tlp = ?`
+		args = append(args, string(f.TLP))
+	}
+	if f.Source != "" {
+		q += ` AND source = ?`
+		args = append(args, f.Source)
+	}
+	if f.Community != "" {
+		q += ` AND communities LIKE ? ESCAPE '\'`
+		args = append(args, `%"`+escapeLike(f.Community)+`"%`)
+	}
+	if !f.AddedAfter.IsZero() {
+		q += ` AND added_at > ?`
+		args = append(args, micros(f.AddedAfter))
+	}
+	if f.Revoked != nil {
+		q += ` AND revoked = ?`
+		args = append(args, *f.Revoked)
+	}
+	q += ` ORDER BY seq LIMIT ?`
+	args = append(args, f.PageLimit())
+	out, err := o.intelObjects(ctx, q, args...)
+	if out == nil {
+		out = []intel.Stored{}
+	}
+	return out, err
+}
+
+// intelByKeys reads for intel.Reader.
+func (o *ops) intelByKeys(ctx context.Context, kind string, keys []string, lo, hi string, limit int) ([]intel.Object, error) {
+	q := `SELECT DISTINCT object_id FROM intel_values WHERE kind = ?`
+	args := []any{kind}
+	if len(keys) > 0 {
+		q += ` AND key IN (` + placeholders(len(keys)) + `)`
+		for _, k := range keys {
+			args = append(args, k)
+		}
+	} else {
+		q += ` AND key >= ? AND key <= ?`
+		args = append(args, lo, hi)
+	}
+	q += ` LIMIT ?`
+	args = append(args, limit)
+	ids, err := o.strings(ctx, q, args...)
+	if err != nil || len(ids) == 0 {
+		return []intel.Object{}, err
+	}
+	idArgs := []any{true}
+	for _, id := range ids {
+		idArgs = append(idArgs, id)
+	}
+	ss, err := o.intelObjects(ctx, `SELECT `+intelCols+` FROM intel_objects WHERE latest = ? AND id IN (`+placeholders(len(ids))+`)`, idArgs...)
+	return plain(ss), err
+}
+
+func jsonList(s []string) string {
+	if s == nil {
+		s = []string{}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// intelPut writes for intel.Tx.
+func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
+	var cur sql.NullInt64
+	err := o.queryRow(ctx, `SELECT modified FROM intel_objects WHERE id = ? AND latest = ?`, obj.ID, true).Scan(&cur)
+	if err != nil && err != sql.ErrNoRows {
+		return o.mapErr(err, "current version")
+	}
+	latest := !cur.Valid || micros(obj.Modified) > cur.Int64
+	if latest && cur.Valid {
+		if _, err := o.exec(ctx, `UPDATE intel_objects SET latest = ? WHERE id = ? AND latest = ?`, false, obj.ID, true); err != nil {
+			return o.mapErr(err, "demote version")
+		}
+	}
+	var created int64
+	if !obj.Created.IsZero() {
+		created = micros(obj.Created)
+	}
+	d := obj.Dist
+	_, err = o.exec(ctx, `INSERT INTO intel_objects (id, modified, type, created, revoked, latest, added_at, source, raw, tlp,
+		author_org, author_user, anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, latest, micros(obj.AddedAt), obj.Source, string(obj.Raw),
+		string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities), jsonList(d.Orgs), jsonList(d.Users),
+		jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil), obj.Confidence)
+	if err != nil {
+		err = o.mapErr(err, "put version")
+		if errs.Is(err, errs.Conflict) {
+			return errs.F(errs.Conflict, "modified", "this version of %s is already stored", obj.ID)
+		}
+		return err
+	}
+	if !latest {
+		return nil
+	}
+	if _, err := o.exec(ctx, `DELETE FROM intel_values WHERE object_id = ?`, obj.ID); err != nil {
+		return o.mapErr(err, "clear values")
+	}
+	for _, v := range obj.Values {
+		if _, err := o.exec(ctx, `INSERT INTO intel_values (kind, key, value, object_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			v.Kind, v.Key, v.Value, obj.ID); err != nil {
+			return o.mapErr(err, "add value")
+		}
+	}
+	return nil
+}
