@@ -32,7 +32,7 @@ type Object struct {
 	AddedAt   time.Time           `json:"added_at"` // when the hub stored this version (TAXII date_added)
 	Source    string              `json:"source"`   // "api", "import:<name>", "taxii:<partner>"
 	Raw       json.RawMessage     `json:"object"`   // the STIX object exactly as shared
-	TLP       policy.TLP          `json:"tlp"` // Dist.TLP, shown to viewers
+	TLP       policy.TLP          `json:"tlp"`      // Dist.TLP, shown to viewers
 	Dist      policy.Distribution `json:"-"`
 	Anonymous bool                `json:"-"`      // shared anonymously: others see the hub as author
 	Values    []Value             `json:"values"` // indexed observable values

@@ -36,13 +36,19 @@ func (i intelDB) Transact(ctx context.Context, fn func(intel.Tx) error) error {
 }
 
 // AppendAudit implements audit.Appender.
-func (t intelTx) AppendAudit(ctx context.Context, r *audit.Record) error { return t.tx.AppendAudit(ctx, r) }
+func (t intelTx) AppendAudit(ctx context.Context, r *audit.Record) error {
+	return t.tx.AppendAudit(ctx, r)
+}
 
 // PutVersion implements intel.Tx.
-func (t intelTx) PutVersion(ctx context.Context, obj intel.Object) error { return t.o.intelPut(ctx, obj) }
+func (t intelTx) PutVersion(ctx context.Context, obj intel.Object) error {
+	return t.o.intelPut(ctx, obj)
+}
 
 // Latest implements intel.Reader.
-func (v intelView) Latest(ctx context.Context, id string) (intel.Object, error) { return v.o.intelLatest(ctx, id) }
+func (v intelView) Latest(ctx context.Context, id string) (intel.Object, error) {
+	return v.o.intelLatest(ctx, id)
+}
 
 // Versions implements intel.Reader.
 func (v intelView) Versions(ctx context.Context, id string) ([]intel.Object, error) {
@@ -55,7 +61,9 @@ func (v intelView) Version(ctx context.Context, id string, t time.Time) (intel.O
 }
 
 // List implements intel.Reader.
-func (v intelView) List(ctx context.Context, f intel.Filter) ([]intel.Stored, error) { return v.o.intelList(ctx, f) }
+func (v intelView) List(ctx context.Context, f intel.Filter) ([]intel.Stored, error) {
+	return v.o.intelList(ctx, f)
+}
 
 // ByKeys implements intel.Reader.
 func (v intelView) ByKeys(ctx context.Context, kind string, keys []string, lo, hi string, limit int) ([]intel.Object, error) {
