@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotFoundIsAnError", testNotFound},
 		{"Service", testService},
 		{"Evidence", testEvidence},
+		{"Intel", testIntel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

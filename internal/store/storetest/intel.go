@@ -1,0 +1,71 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store"
+)
+
+func ind(id, ip string, mod time.Time) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00.000Z","modified":"%s",
+		"pattern":"[ipv4-addr:value = '%s']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, id, mod.Format("2006-01-02T15:04:05.000Z"), ip)
+}
+
+// testIntel runs the intelligence store through the service: versions,
+// latest, value search by address, CIDR and domain, paging, conflicts.
+func testIntel(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	t0 := time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC) // millisecond precision, as STIX timestamps here
+	ids := identity.NewService(db, nil)
+	org, err := ids.CreateOrg(ctx, identity.System("test"), identity.Org{Slug: "o", Name: "O", Kind: identity.KindSME})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := identity.Actor{Viewer: policy.Viewer{UserID: "u", OrgID: org.ID, Role: policy.Analyst, Scope: policy.ScopeWrite}}
+	svc := intel.NewService(db.Intel(), db, intel.Options{})
+	id1 := "indicator--00000000-0000-4000-8000-000000000001"
+	id2 := "indicator--00000000-0000-4000-8000-000000000002"
+	cidr := "indicator--00000000-0000-4000-8000-000000000003"
+	bundle := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-00000000000b","objects":[` +
+		ind(id1, "198.51.100.7", t0) + "," + ind(id1, "198.51.100.8", t0.Add(time.Hour)) + "," +
+		ind(id2, "198.51.100.9", t0) + "," + ind(cidr, "198.51.100.0/24", t0) + `,
+		{"type":"domain-name","spec_version":"2.1","id":"domain-name--00000000-0000-4000-8000-000000000004","value":"www.evil.example"}]}`
+	res, err := svc.Put(ctx, a, []byte(bundle), intel.Sharing{TLP: policy.Green}, "test")
+	if err != nil || res.Created != 4 || res.Updated != 1 {
+		t.Fatalf("put: %+v %v", res, err)
+	}
+	latest, err := db.Intel().Latest(ctx, id1)
+	if err != nil || !latest.Modified.Equal(t0.Add(time.Hour)) || latest.TLP != policy.Green || len(latest.Values) != 1 ||
+		latest.Values[0].Value != "198.51.100.8" || latest.Dist.AuthorOrg != org.ID {
+		t.Fatalf("latest: %+v %v", latest, err)
+	}
+	// The older version no longer answers for its value.
+	for q, want := range map[string]int{"198.51.100.7": 1, "198.51.100.8": 2, "198.51.100.0/25": 3, "198.51.101.1": 0, "evil.example": 1, "www.evil.example": 1} {
+		r, err := svc.Search(ctx, a, q)
+		if err != nil || len(r.Objects) != want {
+			t.Errorf("search %s: %d objects, %v; want %d", q, len(r.Objects), err, want)
+		}
+	}
+	page, next, err := svc.List(ctx, a, intel.Filter{Limit: 2})
+	if err != nil || len(page) != 2 || next == 0 {
+		t.Fatalf("page 1: %d %d %v", len(page), next, err)
+	}
+	rest, next2, _ := svc.List(ctx, a, intel.Filter{AfterSeq: next, Limit: 10})
+	if len(rest) != 2 || next2 != 0 {
+		t.Fatalf("page 2: %d, next %d", len(rest), next2)
+	}
+	conflict := ind(id2, "198.51.100.99", t0) // same version, other content
+	res, _ = svc.Put(ctx, a, []byte(conflict), intel.Sharing{TLP: policy.Green}, "test")
+	if res.Rejected != 1 {
+		t.Fatalf("conflicting version: %+v", res)
+	}
+	if _, err := db.Intel().Latest(ctx, "indicator--00000000-0000-4000-8000-00000000dead"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("missing object: %v", err)
+	}
+}
