@@ -75,7 +75,7 @@ func TestValuesOf(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, typ, json string
-		want           []string // kind:value
+		want            []string // kind:value
 	}{
 		{"ip indicator", "indicator", `{"pattern_type":"stix","pattern":"[ipv4-addr:value = '198.51.100.7'] OR [ipv4-addr:value = '203.0.113.0/24']"}`,
 			[]string{"ip:198.51.100.7", "ip:203.0.113.0/24"}},
