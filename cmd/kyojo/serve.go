@@ -17,6 +17,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/demo"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/witness"
@@ -85,7 +86,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}()
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
+	iv := intel.NewService(db.Intel(), db, intel.Options{})
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -30,6 +31,7 @@ const MaxBody = 1 << 20
 type Deps struct {
 	Identity *identity.Service
 	Evidence *evidence.Service // nil: the hub runs no ledger, and the evidence routes are absent
+	Intel    *intel.Service    // the intelligence store
 	Version  string
 }
 
@@ -68,6 +70,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.auditRoutes()...)
 	rs = append(rs, a.evidenceRoutes()...)
 	rs = append(rs, a.ledgerRoutes()...)
+	rs = append(rs, a.objectRoutes()...)
 	return rs
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 )
 
 // operation documents one route. The list below is written apart from the
@@ -103,6 +104,27 @@ var operations = []operation{
 	{method: "POST", path: "/ledger/cosign", id: "cosignCheckpoint", tag: "ledger", summary: "Witness another hub's checkpoint: verify, check consistency, co-sign (hub administrators, partner hubs)",
 		body: typeOf[evidence.CosignInput](), status: 200, resp: typeOf[cosigned](), fails: []int{400, 403, 409, 422}},
 
+	{method: "GET", path: "/objects", id: "listObjects", tag: "intel", summary: "STIX objects the caller may see (latest versions), oldest stored first",
+		query: []param{{"type", "only this STIX type (repeatable)", ""}, {"tlp", "only this TLP level", ""}, {"community", "only shared to this community id", ""},
+			{"author", "only shared by this organisation (id or slug)", ""}, {"source", "only from this source", ""},
+			{"added_after", "only stored after this time (RFC 3339)", "date-time"}, {"after", "the cursor of the next page", "int64"},
+			{"limit", "at most this many, 1 to 1000 (default 100)", "int32"}},
+		status: 200, resp: typeOf[objectPage](), fails: []int{400, 404}},
+	{method: "POST", path: "/objects", id: "putObjects", tag: "intel", summary: "Share a STIX 2.1 object or bundle; each object is created, updated, skipped or rejected with its reason",
+		query: []param{{"tlp", "the TLP level (default: the object's marking, else the hub's default)", ""},
+			{"community", "share to this community (repeatable)", ""}, {"org", "share to this organisation (repeatable)", ""},
+			{"user", "share to this person, for TLP:RED (repeatable)", ""}, {"compartment", "need-to-know compartment (repeatable)", ""},
+			{"anonymous", "recipients see the hub as author", ""}},
+		body: typeOf[map[string]any](), status: 201, resp: typeOf[intel.Result](), fails: []int{400, 403, 413, 415, 422}},
+	{method: "GET", path: "/objects/{id}", id: "getObject", tag: "intel", summary: "One object: the latest version, or every version with versions=all",
+		query: []param{{"versions", "all: every version, oldest first", ""}}, status: 200, resp: typeOf[intel.Object](), fails: []int{400, 404}},
+	{method: "GET", path: "/objects/{id}/related", id: "getRelatedObjects", tag: "intel", summary: "Objects sharing an observable value with this one (correlation)",
+		status: 200, resp: typeOf[versionsPage](), fails: []int{404}},
+	{method: "POST", path: "/objects/{id}/revoke", id: "revokeObject", tag: "intel", summary: "Publish a revoked version (the sharing organisation)",
+		status: 200, resp: typeOf[intel.Object](), fails: []int{403, 404, 422}},
+	{method: "GET", path: "/search", id: "search", tag: "intel", summary: "Everything the caller may see about a value: IP (and the CIDR blocks around it), CIDR, domain (and subdomains), URL, hash, e-mail",
+		query: []param{{"value", "the value to look up", ""}}, status: 200, resp: typeOf[intel.SearchResult](), fails: []int{422}},
+
 	{method: "GET", path: "/evidence/requests", id: "listEvidenceRequests", tag: "evidence", summary: "Law-enforcement requests (one's own organisation's; all for hub administrators)",
 		status: 200, resp: typeOf[items[evidence.Request]](), fails: []int{403}},
 	{method: "POST", path: "/evidence/requests", id: "fileEvidenceRequest", tag: "evidence", summary: "File a request for retained data (law enforcement)",
@@ -133,6 +155,7 @@ var tags = []obj{
 	{"name": "users", "description": "People and their roles"},
 	{"name": "tokens", "description": "API tokens"},
 	{"name": "audit", "description": "The audit trail"},
+	{"name": "intel", "description": "Threat intelligence: STIX 2.1 objects, sharing, search"},
 	{"name": "ledger", "description": "The tamper-evident evidence ledger: checkpoints and proofs"},
 	{"name": "evidence", "description": "Law-enforcement requests for retained data and forensic bundles"},
 	{"name": "retention", "description": "Retention rules and legal holds"},

@@ -168,7 +168,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	h := hubtest.New(t)
 	d := fetchSpec(t, h)
 	ops := operations(d)
-	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence}).Routes()
+	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence, Intel: h.Intel}).Routes()
 	for _, r := range routes {
 		if ops[r] == nil {
 			t.Errorf("route %q is not in the document", r)
@@ -184,7 +184,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/retention/rules", body: `{"kind":"events","days":30}`}, 201, &rule)
 	ok(t, h, req{as: admin, method: "POST", path: "/retention/holds", body: `{"reason":"case 1"}`}, 201, &hold)
 	h.Anchor(t)
-	refs := map[string]string{"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
+	objID := "indicator--00000000-0000-4000-8000-0000000000aa"
+	ok(t, h, req{as: admin, method: "POST", path: "/objects?tlp=green", body: `{"type":"indicator","spec_version":"2.1","id":"` + objID +
+		`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']",` +
+		`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`}, 201, nil)
+	refs := map[string]string{"objects": objID,"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
 		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
 
 	keys := make([]string, 0, len(ops))
@@ -207,7 +211,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				}
 			}
 			path = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, ref)
-			queries := map[string]string{"GET /api/v1/ledger/proofs/inclusion": "?index=0", "GET /api/v1/ledger/proofs/consistency": "?old=1", "GET /api/v1/ledger/witnessed": "?origin=x"}
+			queries := map[string]string{"GET /api/v1/ledger/proofs/inclusion": "?index=0", "GET /api/v1/ledger/proofs/consistency": "?old=1", "GET /api/v1/ledger/witnessed": "?origin=x", "GET /api/v1/search": "?value=198.51.100.7"}
 			q := req{as: admin, method: method, path: path + queries[key]}
 			if method != "GET" && method != "DELETE" {
 				q.body = `{}`

@@ -10,6 +10,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -56,6 +57,14 @@ var components = map[reflect.Type]component{
 	typeOf[evidence.CosignInput]():    {name: "CosignInput", description: "A checkpoint to witness, the log's verifier key, and the consistency proof from the size last co-signed here.", required: []string{"checkpoint", "verifier_key"}},
 	typeOf[witnessState]():            {name: "WitnessState", description: "What this hub last co-signed of a log."},
 	typeOf[cosigned]():                {name: "Cosigned", description: "The checkpoint with this hub's co-signature."},
+	typeOf[intel.Object]():            {name: "IntelObject", description: "One stored version of a STIX object: the object exactly as shared, its TLP and the values it is about.", required: []string{"id", "type", "created", "modified", "revoked", "latest", "added_at", "source", "object", "tlp", "values"}},
+	typeOf[intel.Stored]():            {name: "StoredIntelObject", description: "An object with its store sequence (the paging cursor)."},
+	typeOf[intel.Value]():             {name: "ObservableValue", description: "An observable value an object is about."},
+	typeOf[intel.Result]():            {name: "PutResult", description: "What happened to each object of a write."},
+	typeOf[intel.Item]():              {name: "PutItem", description: "One object's outcome.", required: []string{"index", "status"}},
+	typeOf[intel.SearchResult]():      {name: "SearchResult", description: "The value as understood, and every object the caller may see about it."},
+	typeOf[objectPage]():              {name: "ObjectPage", description: "A page of objects; next is absent on the last page.", required: []string{"items"}},
+	typeOf[versionsPage]():            {name: "ObjectList", description: "Objects."},
 	typeOf[evidence.Info]():           {name: "LedgerInfo", description: "The ledger's origin, verifier key, size and latest signed checkpoint (C2SP signed note)."},
 	typeOf[evidence.Inclusion]():      {name: "InclusionProof", description: "An RFC 6962 inclusion proof of one entry in a tree size."},
 	typeOf[evidence.Consistency]():    {name: "ConsistencyProof", description: "An RFC 6962 consistency proof between two tree sizes."},
@@ -71,6 +80,8 @@ var enums = map[reflect.Type][]any{
 	typeOf[policy.Scope]():    {policy.ScopeRead, policy.ScopeWrite},
 	typeOf[audit.Outcome]():   {audit.Success, audit.Denied, audit.Failure},
 	typeOf[evidence.Status](): {evidence.Pending, evidence.Approved, evidence.Rejected, evidence.Produced},
+	typeOf[policy.TLP]():      anys(policy.TLPs),
+	typeOf[intel.Status]():    {intel.Created, intel.Updated, intel.Skipped, intel.Rejected},
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
@@ -35,6 +36,7 @@ type Hub struct {
 
 	Ledger   *ledger.Log
 	Evidence *evidence.Service
+	Intel    *intel.Service
 }
 
 // Anchor appends the audit trail to the ledger and signs a checkpoint, as
@@ -103,7 +105,8 @@ func New(t testing.TB) *Hub {
 	t.Cleanup(func() { lg.Close() })
 	h.Ledger = lg
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence}, server.Options{Version: "test"})
+	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

@@ -21,6 +21,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpapi"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
 
@@ -36,6 +37,7 @@ type Options struct {
 type Services struct {
 	Identity *identity.Service
 	Evidence *evidence.Service // nil when this node runs no ledger
+	Intel    *intel.Service
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -90,7 +92,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version}).Register(mux)
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
