@@ -188,7 +188,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/objects?tlp=green", body: `{"type":"indicator","spec_version":"2.1","id":"` + objID +
 		`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']",` +
 		`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`}, 201, nil)
-	refs := map[string]string{"objects": objID,"organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
+	refs := map[string]string{"objects": objID, "organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
 		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
 
 	keys := make([]string, 0, len(ops))
