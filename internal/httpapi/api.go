@@ -71,6 +71,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.evidenceRoutes()...)
 	rs = append(rs, a.ledgerRoutes()...)
 	rs = append(rs, a.objectRoutes()...)
+	rs = append(rs, a.exportRoutes()...)
 	return rs
 }
 

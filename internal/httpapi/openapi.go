@@ -125,6 +125,11 @@ var operations = []operation{
 	{method: "GET", path: "/search", id: "search", tag: "intel", summary: "Everything the caller may see about a value: IP (and the CIDR blocks around it), CIDR, domain (and subdomains), URL, hash, e-mail",
 		query: []param{{"value", "the value to look up", ""}}, status: 200, resp: typeOf[intel.SearchResult](), fails: []int{422}},
 
+	{method: "GET", path: "/export", id: "export", tag: "intel", summary: "Everything the caller may see, as a STIX 2.1 bundle or for firewalls and other tools",
+		query: []param{{"format", "stix (default), misp, csv or plain", ""}, {"type", "only this STIX type (repeatable)", ""},
+			{"community", "only shared to this community id", ""}, {"source", "only from this source", ""}, {"kind", "plain: ip, domain, url, md5, sha1, sha256", ""}},
+		status: 200, resp: typeOf[map[string]any](), fails: []int{400}},
+
 	{method: "GET", path: "/evidence/requests", id: "listEvidenceRequests", tag: "evidence", summary: "Law-enforcement requests (one's own organisation's; all for hub administrators)",
 		status: 200, resp: typeOf[items[evidence.Request]](), fails: []int{403}},
 	{method: "POST", path: "/evidence/requests", id: "fileEvidenceRequest", tag: "evidence", summary: "File a request for retained data (law enforcement)",

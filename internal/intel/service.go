@@ -178,3 +178,36 @@ func (s *Service) logRead(ctx context.Context, a identity.Actor, action, id stri
 	r := a.Record(s.clock(), action, "stix", id, d.AuthorOrg, audit.Success, nil)
 	return s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
 }
+
+// Each calls fn for every latest version the actor may see that matches f,
+// in store order, page by page: the export path. It stops at fn's first
+// error and returns it. The export is audited once.
+func (s *Service) Each(ctx context.Context, a identity.Actor, f Filter, fn func(Object) error) (int, error) {
+	m, err := s.Member(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	f.Limit = 1000
+	for {
+		batch, err := s.store.List(ctx, f)
+		if err != nil {
+			return n, err
+		}
+		for _, st := range batch {
+			f.AfterSeq = st.Seq
+			if !policy.CanSee(m, st.Dist) {
+				continue
+			}
+			if err := fn(s.present(m, st.Object)); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(batch) < f.Limit {
+			break
+		}
+	}
+	r := a.Record(s.clock(), "intel.export", "stix", "", "", audit.Success, map[string]any{"objects": n})
+	return n, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+}
