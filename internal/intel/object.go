@@ -99,10 +99,27 @@ type Reader interface {
 	ByKeys(ctx context.Context, kind string, keys []string, lo, hi string, limit int) ([]Object, error)
 }
 
+// Meta is what bulk writes need to know of a stored latest version.
+type Meta struct {
+	ID       string
+	Modified time.Time
+	Dist     policy.Distribution
+	Values   []Value
+}
+
 // Tx writes in one transaction.
 type Tx interface {
 	Reader
 	audit.Appender
+	// LatestMeta returns the latest version's metadata of each id that exists.
+	LatestMeta(ctx context.Context, ids []string) (map[string]Meta, error)
+	// ValueOwners returns, for each key of kind that some latest version is
+	// about, one such object (the most recently stored).
+	ValueOwners(ctx context.Context, kind string, keys []string) (map[string]Meta, error)
+	// PutNew stores objects whose ids the store does not have yet, as their
+	// first and latest versions. An id that exists is errs.Conflict and
+	// nothing of the call is kept.
+	PutNew(ctx context.Context, objs []Object) error
 	// PutVersion stores a version; it becomes the latest when newer than the
 	// current latest. Storing an (id, modified) that exists is errs.Conflict.
 	PutVersion(ctx context.Context, o Object) error

@@ -36,7 +36,7 @@ func Migrations() fs.FS {
 func Open(ctx context.Context, path string, log *slog.Logger) (*store.DB, error) {
 	dsn := func(readOnly bool) string {
 		v := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)"} {
 			v.Add("_pragma", p)
 		}
 		if readOnly {

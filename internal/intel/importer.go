@@ -1,0 +1,313 @@
+package intel
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// Incoming is one record of an import: a converted STIX object, or the
+// reason the converter rejected the record.
+type Incoming struct {
+	Line   int
+	Object json.RawMessage
+	Err    error
+}
+
+// ImportStats counts an import.
+type ImportStats struct {
+	Read     int            `json:"read"`
+	Created  int            `json:"created"`
+	Updated  int            `json:"updated"`
+	Skipped  int            `json:"skipped"`
+	Sighted  int            `json:"sighted"` // values already known: a sighting and a source were added instead of a copy
+	Rejected int            `json:"rejected"`
+	Reasons  map[string]int `json:"reasons,omitempty"`   // rejection reasons, counted
+	Examples []Item         `json:"examples,omitempty"` // the first rejections, with line and reason
+}
+
+func (st *ImportStats) reject(line int, id string, err error) {
+	st.Rejected++
+	it := rejected(line, id, err)
+	key := it.Error
+	if it.Field != "" {
+		key = it.Field + ": " + it.Error
+	}
+	if st.Reasons == nil {
+		st.Reasons = map[string]int{}
+	}
+	if len(st.Reasons) < 100 || st.Reasons[key] > 0 {
+		st.Reasons[key]++
+	}
+	if len(st.Examples) < 20 {
+		st.Examples = append(st.Examples, it)
+	}
+}
+
+// ImportBatch is how many objects go into one transaction.
+const ImportBatch = 2000
+
+// Import stores a stream of records shared as sh, in batches of
+// ImportBatch per transaction, reporting progress after each batch. It
+// de-duplicates: an indicator for a single value that the importer can
+// already see under another id becomes a sighting of that indicator (with
+// this source), not a copy; an object whose id and values are already
+// stored is skipped. Rejected records are counted with their reasons and
+// the import goes on; a failing batch stops the import with what was
+// stored so far committed.
+func (s *Service) Import(ctx context.Context, a identity.Actor, src iter.Seq[Incoming], sh Sharing, source string,
+	progress func(ImportStats)) (ImportStats, error) {
+	var st ImportStats
+	if err := policy.Decide(a.Viewer, policy.ShareIntel, policy.Target{OrgID: a.OrgID}); err != nil {
+		return st, err
+	}
+	dist, err := s.distribution(ctx, a, sh)
+	if err != nil {
+		return st, err
+	}
+	m, err := s.Member(ctx, a)
+	if err != nil {
+		return st, err
+	}
+	// Parsing (CPU) runs one batch ahead of writing (the database), on the
+	// second core.
+	type prepared struct {
+		objs    []Object
+		lines   []int
+		rejects ImportStats
+	}
+	ready := make(chan prepared, 1)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(ready)
+		batch := make([]Incoming, 0, ImportBatch)
+		var pre ImportStats
+		send := func() bool {
+			p := prepared{rejects: pre}
+			p.objs, p.lines = s.prepare(batch, dist, sh.Anonymous, source, &p.rejects)
+			batch, pre = batch[:0], ImportStats{}
+			select {
+			case ready <- p:
+				return true
+			case <-pctx.Done():
+				return false
+			}
+		}
+		for in := range src {
+			pre.Read++
+			if in.Err != nil {
+				pre.reject(in.Line, "", in.Err)
+				continue
+			}
+			batch = append(batch, in)
+			if len(batch) == ImportBatch && !send() {
+				return
+			}
+		}
+		if len(batch) > 0 || pre.Read > 0 {
+			send()
+		}
+	}()
+	for p := range ready {
+		st.merge(p.rejects)
+		if err := s.write(ctx, a, m, p.objs, p.lines, source, sh.Anonymous, &st); err != nil {
+			return st, err
+		}
+		if progress != nil {
+			progress(st)
+		}
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+	}
+	r := a.Record(s.clock(), "intel.import", "stix", "", a.OrgID, audit.Success, map[string]any{"source": source, "stats": st})
+	return st, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+}
+
+// prepare parses a batch into objects; rejections go to st.
+func (s *Service) prepare(batch []Incoming, dist policy.Distribution, anon bool, source string, st *ImportStats) ([]Object, []int) {
+	now := s.clock()
+	objs := make([]Object, 0, len(batch))
+	lines := make([]int, 0, len(batch))
+	for _, in := range batch {
+		p, err := s.parse(in.Object)
+		if err != nil {
+			st.reject(in.Line, p.ID, err)
+			continue
+		}
+		d := dist
+		if t := markingTLP(p.MarkingRefs); t.Rank() > d.TLP.Rank() {
+			d.TLP = t
+		}
+		mod := p.Modified
+		if mod.IsZero() {
+			mod = now
+		}
+		objs = append(objs, Object{ID: p.ID, Type: p.Type, Created: p.Created, Modified: mod, Revoked: p.Revoked, AddedAt: now,
+			Source: source, Raw: compact(in.Object), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
+			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence})
+		lines = append(lines, in.Line)
+	}
+	return objs, lines
+}
+
+// merge adds o's counts to st.
+func (st *ImportStats) merge(o ImportStats) {
+	st.Read += o.Read
+	for _, ex := range o.Examples {
+		if len(st.Examples) < 20 {
+			st.Examples = append(st.Examples, ex)
+		}
+	}
+	st.Rejected += o.Rejected
+	for k, n := range o.Reasons {
+		if st.Reasons == nil {
+			st.Reasons = map[string]int{}
+		}
+		st.Reasons[k] += n
+	}
+}
+
+// write stores one prepared batch in one transaction.
+func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, objs []Object, lines []int, source string,
+	anon bool, st *ImportStats) error {
+	now := s.clock()
+	return s.store.Transact(ctx, func(tx Tx) error {
+		ids := make([]string, len(objs))
+		for i, o := range objs {
+			ids[i] = o.ID
+		}
+		known, err := tx.LatestMeta(ctx, ids)
+		if err != nil {
+			return err
+		}
+		owners, err := s.valueOwners(ctx, tx, objs)
+		if err != nil {
+			return err
+		}
+		var fresh []Object
+		inBatch := map[string]bool{}
+		for i, o := range objs {
+			if cur, ok := known[o.ID]; ok || inBatch[o.ID] {
+				if ok && sameValues(cur.Values, o.Values) && cur.Dist.AuthorOrg == a.OrgID && !o.Modified.After(cur.Modified) {
+					st.Skipped++
+					continue
+				}
+				status, err := s.putOne(ctx, tx, a, o)
+				if isRecordError(err) {
+					st.reject(lines[i], o.ID, err)
+					continue
+				} else if err != nil {
+					return err
+				}
+				count(st, status)
+				continue
+			}
+			if o.Type == "indicator" && len(o.Values) == 1 {
+				if owner, ok := owners[o.Values[0].Kind+"\x00"+o.Values[0].Key]; ok && owner.ID != o.ID && policy.CanSee(m, owner.Dist) {
+					sg, err := sighting(owner, o, source, now)
+					if err != nil {
+						return err
+					}
+					if _, dup := known[sg.ID]; dup || inBatch[sg.ID] {
+						st.Skipped++
+						continue
+					}
+					sg.Dist, sg.TLP, sg.Anonymous, sg.Source, sg.AddedAt = o.Dist, o.TLP, anon, source, now
+					inBatch[sg.ID] = true
+					fresh = append(fresh, sg)
+					st.Sighted++
+					continue
+				}
+			}
+			inBatch[o.ID] = true
+			fresh = append(fresh, o)
+			st.Created++
+		}
+		return tx.PutNew(ctx, fresh)
+	})
+}
+
+func count(st *ImportStats, s Status) {
+	switch s {
+	case Created:
+		st.Created++
+	case Updated:
+		st.Updated++
+	case Skipped:
+		st.Skipped++
+	}
+}
+
+// valueOwners finds, for the batch's single-value indicators, an existing
+// object about the same value.
+func (s *Service) valueOwners(ctx context.Context, tx Tx, objs []Object) (map[string]Meta, error) {
+	byKind := map[string][]string{}
+	for _, o := range objs {
+		if o.Type == "indicator" && len(o.Values) == 1 {
+			v := o.Values[0]
+			byKind[v.Kind] = append(byKind[v.Kind], v.Key)
+		}
+	}
+	out := map[string]Meta{}
+	for kind, keys := range byKind {
+		found, err := tx.ValueOwners(ctx, kind, keys)
+		if err != nil {
+			return nil, err
+		}
+		for k, m := range found {
+			out[kind+"\x00"+k] = m
+		}
+	}
+	return out, nil
+}
+
+// sighting makes the STIX sighting that records o's source seeing the
+// value owner is about. Its id is derived from the owner and the source, so
+// the same source importing the same value again is recognised.
+func sighting(owner Meta, o Object, source string, now time.Time) (Object, error) {
+	h := sha1.Sum([]byte(owner.ID + "\x00" + source))
+	id := "sighting--" + uuid.NewSHA1(uuid.NameSpaceOID, h[:]).String()
+	ts := now.Format("2006-01-02T15:04:05.000Z")
+	seen := ts
+	if o.ValidFrom != nil {
+		seen = o.ValidFrom.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	raw, err := json.Marshal(map[string]any{
+		"type": "sighting", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
+		"sighting_of_ref": owner.ID, "count": 1, "first_seen": seen, "last_seen": seen,
+		"description": fmt.Sprintf("Also reported by %s", source), "x_kyojo_source": source,
+	})
+	if err != nil {
+		return Object{}, errs.Wrap(err, "encode sighting")
+	}
+	mod := now.Truncate(time.Millisecond)
+	return Object{ID: id, Type: "sighting", Created: mod, Modified: mod, Raw: raw}, nil
+}
+
+func sameValues(a, b []Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	set := map[string]bool{}
+	for _, v := range a {
+		set[v.Kind+"\x00"+v.Key] = true
+	}
+	for _, v := range b {
+		if !set[v.Kind+"\x00"+v.Key] {
+			return false
+		}
+	}
+	return true
+}
