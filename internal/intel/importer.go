@@ -32,7 +32,7 @@ type ImportStats struct {
 	Skipped  int            `json:"skipped"`
 	Sighted  int            `json:"sighted"` // values already known: a sighting and a source were added instead of a copy
 	Rejected int            `json:"rejected"`
-	Reasons  map[string]int `json:"reasons,omitempty"`   // rejection reasons, counted
+	Reasons  map[string]int `json:"reasons,omitempty"`  // rejection reasons, counted
 	Examples []Item         `json:"examples,omitempty"` // the first rejections, with line and reason
 }
 
