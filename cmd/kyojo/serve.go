@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/witness"
 )
@@ -86,7 +87,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}()
 	}
-	iv := intel.NewService(db.Intel(), db, intel.Options{})
+	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
 	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version, TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

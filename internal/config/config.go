@@ -38,6 +38,7 @@ type Config struct {
 	TrustProxy      bool          `key:"trust-proxy" help:"take client addresses from X-Forwarded-For (only behind your own proxy)"`
 	SecureCookie    bool          `key:"secure-cookie" help:"mark cookies Secure (set when users reach kyojo over HTTPS)"`
 	ShutdownTimeout time.Duration `key:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
+	DefaultTLP      string        `key:"default-tlp" help:"TLP of intelligence shared without one: clear, green, amber, amber+strict or red"`
 	Ledger          bool          `key:"ledger" help:"run the evidence ledger on this node (exactly one node of a hub)"`
 	LedgerOrigin    string        `key:"ledger-origin" help:"the ledger's name in signed checkpoints and its key; never change it once set"`
 	WitnessURL      string        `key:"witness-url" help:"another kyojo hub that co-signs this ledger's checkpoints, e.g. https://hub.partner.example"`
@@ -55,6 +56,7 @@ func Default() Config {
 		LogFormat:       "json",
 		ShutdownTimeout: 15 * time.Second,
 		Ledger:          true,
+		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
 	}
 }
@@ -215,6 +217,11 @@ func (c Config) Validate() error {
 	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		return fmt.Errorf("db: %q is not a postgres:// URL (leave it empty for SQLite)", Mask(c.DB))
+	}
+	switch c.DefaultTLP {
+	case "clear", "green", "amber", "amber+strict", "red":
+	default:
+		return fmt.Errorf("default-tlp: %q is not clear, green, amber, amber+strict or red", c.DefaultTLP)
 	}
 	if c.Data == "" {
 		return fmt.Errorf("data: the data directory must not be empty")

@@ -142,6 +142,8 @@ func (g *schemas) build(t reflect.Type, required []string) obj {
 		return obj{"type": "integer"}
 	case reflect.Int64:
 		return obj{"type": "integer", "format": "int64"}
+	case reflect.Float64, reflect.Float32:
+		return obj{"type": "number"}
 	case reflect.Uint64:
 		return obj{"type": "integer", "format": "int64", "minimum": 0}
 	case reflect.Slice:

@@ -40,6 +40,7 @@ type Object struct {
 	ValidFrom  *time.Time `json:"valid_from,omitempty"` // indicators
 	ValidUntil *time.Time `json:"valid_until,omitempty"`
 	Confidence int        `json:"confidence,omitempty"`
+	Score      float64    `json:"score"` // confidence decayed to now (see Decay); 0 when revoked or expired
 }
 
 // Sharing is how a sharer distributes what they publish.

@@ -356,6 +356,25 @@ func envelope(raw []byte) (Parsed, error) {
 		}
 	}
 	p.Revoked, _ = p.Fields["revoked"].(bool)
+	for _, f := range []struct {
+		name string
+		dst  **time.Time
+	}{{"valid_from", &p.ValidFrom}, {"valid_until", &p.ValidTo}} {
+		if s, ok := p.Fields[f.name].(string); ok {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return p, errs.F(errs.Invalid, f.name, "must be an RFC 3339 UTC timestamp")
+			}
+			t = t.UTC()
+			*f.dst = &t
+		}
+	}
+	if c, ok := p.Fields["confidence"].(float64); ok {
+		if c < 0 || c > 100 || c != float64(int(c)) {
+			return p, errs.F(errs.Invalid, "confidence", "must be a whole number from 0 to 100")
+		}
+		p.Confidence = int(c)
+	}
 	if refs, ok := p.Fields["object_marking_refs"].([]any); ok {
 		for _, r := range refs {
 			if s, ok := r.(string); ok {

@@ -27,6 +27,7 @@ type Directory interface {
 // Options configure the service.
 type Options struct {
 	DefaultTLP  policy.TLP // for objects shared without a TLP; AMBER when empty
+	Decay       Decay      // how scores fall; DefaultDecay when empty
 	HubIdentity string     // the STIX identity id recipients see as author of anonymous objects
 	Now         func() time.Time
 }
@@ -50,6 +51,9 @@ func NewService(st Store, dir Directory, opt Options) *Service {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Decay.HalfLife == nil {
+		opt.Decay = DefaultDecay
 	}
 	return &Service{store: st, dir: dir, opt: opt, parse: envelope}
 }
@@ -84,6 +88,7 @@ func (s *Service) visible(m policy.Member, objs []Object) []Object {
 // the author's organisation.
 func (s *Service) present(m policy.Member, o Object) Object {
 	o.TLP = o.Dist.TLP
+	o.Score = s.opt.Decay.Score(o, s.clock())
 	if !o.Anonymous || (m.OrgID != "" && m.OrgID == o.Dist.AuthorOrg) {
 		return o
 	}
