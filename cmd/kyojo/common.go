@@ -11,8 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/kyojo-hub/kyojo/internal/config"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/store/postgres"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
@@ -99,3 +103,35 @@ func openService(ctx context.Context, env *Env, fs *flag.FlagSet, args []string)
 	}
 	return identity.NewService(db, nil), func() { db.Close() }, nil
 }
+
+// openIntel is openService for the intelligence commands: it returns the
+// intel service and the database.
+func openIntel(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) (*intel.Service, func(), *store.DB, error) {
+	cfg, err := load(env, fs, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if cfg.LogLevel == "info" {
+		cfg.LogLevel = "warn"
+	}
+	db, err := openStore(ctx, cfg, logger(cfg, env.Stderr))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	return svc, func() { db.Close() }, db, nil
+}
+
+// orgRef finds an organisation by handle or id.
+func orgRef(ctx context.Context, db *store.DB, ref string) (identity.Org, error) {
+	o, err := db.OrgBySlug(ctx, ref)
+	if err == nil {
+		return o, nil
+	}
+	if o, err := db.Org(ctx, ref); err == nil {
+		return o, nil
+	}
+	return identity.Org{}, fmt.Errorf("no organisation %q", ref)
+}
+
+func newUUID() string { return uuid.NewString() }

@@ -29,6 +29,8 @@ var commands = []command{
 	{"org", "list or add organisations (org list | org add)", runOrg},
 	{"user", "add people (user add)", runUser},
 	{"token", "create an API token for a person (token create --user NAME)", runToken},
+	{"import", "import intelligence: STIX, MISP, CSV or plain lists, from files or URLs", runImport},
+	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
 	{"version", "print the version", runVersion},
 }

@@ -200,7 +200,8 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 		inBatch := map[string]bool{}
 		for i, o := range objs {
 			if cur, ok := known[o.ID]; ok || inBatch[o.ID] {
-				if ok && sameValues(cur.Values, o.Values) && cur.Dist.AuthorOrg == a.OrgID && !o.Modified.After(cur.Modified) {
+				if ok && cur.Dist.AuthorOrg == a.OrgID && cur.Source == o.Source && o.Modified.After(cur.Modified) &&
+					sameValues(cur.Values, o.Values) && sameContent(cur.Raw, o.Raw) {
 					st.Skipped++
 					continue
 				}
@@ -306,6 +307,25 @@ func sameValues(a, b []Value) bool {
 	}
 	for _, v := range b {
 		if !set[v.Kind+"\x00"+v.Key] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameContent reports whether two objects differ only in their timestamps
+// of creation, modification and validity start: a list re-imported later.
+func sameContent(a, b json.RawMessage) bool {
+	var x, y map[string]json.RawMessage
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil || len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		switch k {
+		case "created", "modified", "valid_from":
+			continue
+		}
+		if w, ok := y[k]; !ok || string(compact(v)) != string(compact(w)) {
 			return false
 		}
 	}

@@ -106,6 +106,8 @@ type Meta struct {
 	Modified time.Time
 	Dist     policy.Distribution
 	Values   []Value
+	Source   string          // LatestMeta only
+	Raw      json.RawMessage // LatestMeta only
 }
 
 // Tx writes in one transaction.

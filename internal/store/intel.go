@@ -341,10 +341,24 @@ func (t intelTx) LatestMeta(ctx context.Context, ids []string) (map[string]intel
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		if err := t.o.metaQuery(ctx, out, func(m intel.Meta) string { return m.ID },
-			`SELECT id, modified, tlp, author_org, author_user, communities, orgs, users, compartments FROM intel_objects
-			WHERE latest = ? AND id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
-			return nil, err
+		rows, err := t.o.query(ctx, `SELECT source, raw, id, modified, tlp, author_org, author_user, communities, orgs, users,
+			compartments FROM intel_objects WHERE latest = ? AND id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, t.o.mapErr(err, "intel meta")
+		}
+		for rows.Next() {
+			var source, raw string
+			m, err := scanMeta(rows, &source, &raw)
+			if err != nil {
+				rows.Close()
+				return nil, t.o.mapErr(err, "scan meta")
+			}
+			m.Source, m.Raw = source, json.RawMessage(raw)
+			out[m.ID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, t.o.mapErr(err, "intel meta")
 		}
 	}
 	return out, t.o.metaValues(ctx, out)
@@ -400,22 +414,6 @@ func scanMeta(sc interface{ Scan(...any) error }, lead ...any) (intel.Meta, erro
 		}
 	}
 	return m, nil
-}
-
-func (o *ops) metaQuery(ctx context.Context, out map[string]intel.Meta, key func(intel.Meta) string, q string, args ...any) error {
-	rows, err := o.query(ctx, q, args...)
-	if err != nil {
-		return o.mapErr(err, "intel meta")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMeta(rows)
-		if err != nil {
-			return o.mapErr(err, "scan meta")
-		}
-		out[key(m)] = m
-	}
-	return o.mapErr(rows.Err(), "intel meta")
 }
 
 // metaValues loads the values of the metas' objects.
