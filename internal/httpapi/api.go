@@ -72,6 +72,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.ledgerRoutes()...)
 	rs = append(rs, a.objectRoutes()...)
 	rs = append(rs, a.exportRoutes()...)
+	rs = append(rs, a.importRoutes()...)
 	return rs
 }
 

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"bufio"
+	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
 
+	"github.com/kyojo-hub/kyojo/internal/convert"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/intel"
@@ -61,6 +63,42 @@ type exporter struct {
 
 var exporters = map[string]exporter{
 	"stix": {"application/stix+json;version=2.1", "json", stixBundle},
+	"csv": {"text/csv; charset=utf-8", "csv", collect(func(w *bufio.Writer, q map[string][]string, objs []json.RawMessage) error {
+		return convert.ToCSV(w, objs)
+	})},
+	"plain": {"text/plain; charset=utf-8", "txt", collect(plainList)},
+	"misp":  {"application/json", "json", collect(mispFeed)},
+}
+
+// collect gathers the objects and writes them at the end, for formats that
+// group objects (MISP events) or need them all.
+func collect(write func(w *bufio.Writer, q map[string][]string, objs []json.RawMessage) error) func(*bufio.Writer, map[string][]string) (func(intel.Object) error, func() error) {
+	return func(w *bufio.Writer, q map[string][]string) (func(intel.Object) error, func() error) {
+		var objs []json.RawMessage
+		return func(o intel.Object) error { objs = append(objs, o.Raw); return nil },
+			func() error { return write(w, q, objs) }
+	}
+}
+
+func plainList(w *bufio.Writer, q map[string][]string, objs []json.RawMessage) error {
+	kind := "ip"
+	if k := q["kind"]; len(k) > 0 && k[0] != "" {
+		kind = k[0]
+	}
+	return convert.ToPlain(w, objs, convert.Kind(kind))
+}
+
+// mispFeed answers the feed as one JSON document: {"manifest": …, "events": {uuid: event}}.
+func mispFeed(w *bufio.Writer, _ map[string][]string, objs []json.RawMessage) error {
+	manifest, events, err := convert.ToMISPFeed(objs, convert.ExportOptions{})
+	if err != nil {
+		return err
+	}
+	ev := map[string]json.RawMessage{}
+	for k, v := range events {
+		ev[k] = v
+	}
+	return json.NewEncoder(w).Encode(map[string]any{"manifest": json.RawMessage(manifest), "events": ev})
 }
 
 func exporterNames() string {

@@ -81,3 +81,39 @@ func TestObjectsOverAPI(t *testing.T) {
 		t.Fatalf("carol's list: %+v", page.Items)
 	}
 }
+
+func TestImportsAndExportsOverAPI(t *testing.T) {
+	h := hubtest.New(t)
+	alice, carol, admin := h.Tokens["alice"], h.Tokens["carol"], h.Tokens["admin"]
+	csv := "ip,note\n198.51.100.20,scanner\n=HYPERLINK(\"x\"),formula\n"
+	var st intel.ImportStats
+	ok(t, h, req{as: alice, method: "POST", path: "/imports?format=csv&column=1&comment_column=2&tlp=clear&name=scan.csv", body: csv, ctype: "text/csv"}, 200, &st)
+	if st.Created != 1 || st.Rejected != 1 {
+		t.Fatalf("csv import: %+v", st)
+	}
+	// The same value from carol's organisation: a sighting, not a copy.
+	ok(t, h, req{as: carol, method: "POST", path: "/imports?format=plain&tlp=clear&name=isp.txt", body: "198.51.100.20\n", ctype: "text/plain"}, 200, &st)
+	if st.Sighted != 1 || st.Created != 0 {
+		t.Fatalf("second source: %+v", st)
+	}
+	problem(t, call(t, h, req{as: alice, method: "POST", path: "/imports?format=misp-feed", body: "x"}), 400, "malformed")
+	problem(t, call(t, h, req{as: alice, method: "POST", path: "/imports?url=http://127.0.0.1:1/x.txt", body: ""}), 403, "forbidden")
+	problem(t, call(t, h, req{as: alice, method: "POST", path: "/imports?url=http://127.0.0.1:1/x.txt&allow_private=true", body: ""}), 403, "forbidden")
+	r := call(t, h, req{as: admin, method: "POST", path: "/imports?url=http://127.0.0.1:1/x.txt&allow_private=true", body: ""})
+	if r.status != 503 {
+		t.Fatalf("admin's private fetch of a closed port: %d %s", r.status, r.body)
+	}
+	r = call(t, h, req{as: carol, method: "GET", path: "/export?format=plain&kind=ip"})
+	if r.status != 200 || !strings.Contains(string(r.body), "198.51.100.20") {
+		t.Fatalf("plain export: %d %q", r.status, r.body)
+	}
+	r = call(t, h, req{as: carol, method: "GET", path: "/export?format=csv"})
+	if r.status != 200 || !strings.Contains(string(r.body), "198.51.100.20") {
+		t.Fatalf("csv export: %d %q", r.status, r.body)
+	}
+	r = call(t, h, req{as: carol, method: "GET", path: "/export?format=misp"})
+	if r.status != 200 || !strings.Contains(string(r.body), `"manifest"`) {
+		t.Fatalf("misp export: %d %.200s", r.status, r.body)
+	}
+	problem(t, call(t, h, req{as: carol, method: "GET", path: "/export?format=xml"}), 400, "malformed")
+}

@@ -130,6 +130,16 @@ var operations = []operation{
 			{"community", "only shared to this community id", ""}, {"source", "only from this source", ""}, {"kind", "plain: ip, domain, url, md5, sha1, sha256", ""}},
 		status: 200, resp: typeOf[map[string]any](), fails: []int{400}},
 
+	{method: "POST", path: "/imports", id: "importFeed", tag: "intel", summary: "Import a file (the body) or a URL in STIX, MISP, CSV or plain-list form; known values become sightings",
+		query: []param{{"format", "auto (default), stix, misp, csv or plain", ""}, {"url", "fetch this http(s) URL instead of reading the body", ""},
+			{"allow_private", "true: the URL may reach private addresses (hub administrators)", ""}, {"name", "the file's name, for detection and the source", ""},
+			{"source", "name of the source", ""}, {"tlp", "the TLP level", ""}, {"community", "share to this community (repeatable)", ""},
+			{"org", "share to this organisation (repeatable)", ""}, {"anonymous", "recipients see the hub as author", ""},
+			{"column", "CSV: column of the value", "int32"}, {"comment_column", "CSV: column of a description", "int32"},
+			{"first_seen_column", "CSV: column of first seen", "int32"}, {"type", "CSV/plain: kind of every value (auto)", ""},
+			{"delimiter", "CSV: , tab or ;", ""}},
+		body: typeOf[map[string]any](), status: 200, resp: typeOf[intel.ImportStats](), fails: []int{400, 403, 413, 422, 503}},
+
 	{method: "GET", path: "/evidence/requests", id: "listEvidenceRequests", tag: "evidence", summary: "Law-enforcement requests (one's own organisation's; all for hub administrators)",
 		status: 200, resp: typeOf[items[evidence.Request]](), fails: []int{403}},
 	{method: "POST", path: "/evidence/requests", id: "fileEvidenceRequest", tag: "evidence", summary: "File a request for retained data (law enforcement)",

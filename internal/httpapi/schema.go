@@ -62,6 +62,7 @@ var components = map[reflect.Type]component{
 	typeOf[intel.Value]():             {name: "ObservableValue", description: "An observable value an object is about."},
 	typeOf[intel.Result]():            {name: "PutResult", description: "What happened to each object of a write."},
 	typeOf[intel.Item]():              {name: "PutItem", description: "One object's outcome.", required: []string{"index", "status"}},
+	typeOf[intel.ImportStats]():       {name: "ImportStats", description: "What an import did: records read, objects created and updated, values sighted, skipped and rejected with reasons.", required: []string{"read", "created", "updated", "skipped", "sighted", "rejected"}},
 	typeOf[intel.SearchResult]():      {name: "SearchResult", description: "The value as understood, and every object the caller may see about it."},
 	typeOf[objectPage]():              {name: "ObjectPage", description: "A page of objects; next is absent on the last page.", required: []string{"items"}},
 	typeOf[versionsPage]():            {name: "ObjectList", description: "Objects."},
