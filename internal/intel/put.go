@@ -5,15 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/stix"
 )
 
 // Status is what happened to one object of a write.
@@ -75,8 +75,8 @@ type Parsed struct {
 // pass a stricter or looser one.
 type Parser func(raw []byte) (Parsed, error)
 
-// SetParser replaces the object parser (the default checks the envelope
-// only: id, type, spec_version, created, modified).
+// SetParser replaces the object parser (the default is the full STIX 2.1
+// validation of package stix).
 func (s *Service) SetParser(p Parser) { s.parse = p }
 
 // Put stores STIX objects from one object or a bundle, shared as sh, and
@@ -204,10 +204,23 @@ func isRecordError(err error) bool {
 	return false
 }
 
+// rejected describes a refused record: Field is the first field in
+// alphabetical order, Error every problem ("field: message; …") when there
+// are several.
 func rejected(i int, id string, err error) Item {
 	it := Item{Index: i, ID: id, Status: Rejected, Error: err.Error()}
-	if f := errs.Fields(err); len(f) > 0 {
-		it.Field, it.Error = f[0].Field, f[0].Message
+	f := errs.Fields(err)
+	if len(f) == 0 {
+		return it
+	}
+	sort.SliceStable(f, func(a, b int) bool { return f[a].Field < f[b].Field })
+	it.Field, it.Error = f[0].Field, f[0].Message
+	if len(f) > 1 {
+		parts := make([]string, len(f))
+		for j, e := range f {
+			parts[j] = e.Field + ": " + e.Message
+		}
+		it.Error = strings.Join(parts, "; ")
 	}
 	return it
 }
@@ -329,57 +342,29 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// envelope is the default Parser: it checks what the store needs (id form,
-// type, versions) and leaves the full STIX validation to the stix package.
-func envelope(raw []byte) (Parsed, error) {
-	var p Parsed
-	if err := json.Unmarshal(raw, &p.Fields); err != nil {
-		return p, errs.E(errs.Malformed, "not a JSON object: %v", err)
+// stixParser is the default Parser: the full STIX 2.1 validation of
+// package stix, plus the fields the store keeps beside the JSON.
+func stixParser(raw []byte) (Parsed, error) {
+	o, err := stix.Parse(raw)
+	p := Parsed{ID: o.ID, Type: o.Type, Created: o.Created, Modified: o.Modified, Revoked: o.Revoked, Raw: o.Raw,
+		Fields: o.Props, MarkingRefs: o.ObjectMarkingRefs}
+	if err != nil {
+		return p, err
 	}
-	p.Raw = raw
-	p.ID, _ = p.Fields["id"].(string)
-	p.Type, _ = p.Fields["type"].(string)
-	typ, u, ok := strings.Cut(p.ID, "--")
-	if !ok || typ != p.Type || uuid.Validate(u) != nil {
-		return p, errs.F(errs.Invalid, "id", "must be <type>--<UUID> with the object's type")
-	}
-	for _, f := range []struct {
-		name string
-		dst  *time.Time
-	}{{"created", &p.Created}, {"modified", &p.Modified}} {
-		if s, ok := p.Fields[f.name].(string); ok {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil || !strings.HasSuffix(s, "Z") {
-				return p, errs.F(errs.Invalid, f.name, "must be an RFC 3339 UTC timestamp such as 2026-04-01T09:00:00.000Z")
-			}
-			*f.dst = t.UTC()
-		}
-	}
-	p.Revoked, _ = p.Fields["revoked"].(bool)
 	for _, f := range []struct {
 		name string
 		dst  **time.Time
 	}{{"valid_from", &p.ValidFrom}, {"valid_until", &p.ValidTo}} {
-		if s, ok := p.Fields[f.name].(string); ok {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return p, errs.F(errs.Invalid, f.name, "must be an RFC 3339 UTC timestamp")
+		if s, ok := o.Props[f.name].(string); ok {
+			if t, ok := stix.ParseTimestamp(s); ok {
+				t = t.UTC()
+				*f.dst = &t
 			}
-			t = t.UTC()
-			*f.dst = &t
 		}
 	}
-	if c, ok := p.Fields["confidence"].(float64); ok {
-		if c < 0 || c > 100 || c != float64(int(c)) {
-			return p, errs.F(errs.Invalid, "confidence", "must be a whole number from 0 to 100")
-		}
-		p.Confidence = int(c)
-	}
-	if refs, ok := p.Fields["object_marking_refs"].([]any); ok {
-		for _, r := range refs {
-			if s, ok := r.(string); ok {
-				p.MarkingRefs = append(p.MarkingRefs, s)
-			}
+	if n, ok := o.Props["confidence"].(json.Number); ok {
+		if c, err := n.Int64(); err == nil {
+			p.Confidence = int(c)
 		}
 	}
 	return p, nil

@@ -55,7 +55,7 @@ func NewService(st Store, dir Directory, opt Options) *Service {
 	if opt.Decay.HalfLife == nil {
 		opt.Decay = DefaultDecay
 	}
-	return &Service{store: st, dir: dir, opt: opt, parse: envelope}
+	return &Service{store: st, dir: dir, opt: opt, parse: stixParser}
 }
 
 func (s *Service) clock() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
@@ -156,7 +156,7 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f Filter) ([]Store
 		}
 		for _, st := range batch {
 			cursor = st.Seq
-			if policy.CanSee(m, st.Dist) {
+			if policy.CanSee(m, st.Dist) && !hidesAuthor(f, m, st.Object) {
 				st.Object = s.present(m, st.Object)
 				out = append(out, st)
 				if len(out) == want {
@@ -201,7 +201,7 @@ func (s *Service) Each(ctx context.Context, a identity.Actor, f Filter, fn func(
 		}
 		for _, st := range batch {
 			f.AfterSeq = st.Seq
-			if !policy.CanSee(m, st.Dist) {
+			if !policy.CanSee(m, st.Dist) || hidesAuthor(f, m, st.Object) {
 				continue
 			}
 			if err := fn(s.present(m, st.Object)); err != nil {
@@ -215,4 +215,11 @@ func (s *Service) Each(ctx context.Context, a identity.Actor, f Filter, fn func(
 	}
 	r := a.Record(s.clock(), "intel.export", "stix", "", "", audit.Success, map[string]any{"objects": n})
 	return n, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+}
+
+// hidesAuthor reports whether listing o under a filter by author would
+// tell m who shared it anonymously: such objects are left out of
+// author-filtered lists for everyone outside the author's organisation.
+func hidesAuthor(f Filter, m policy.Member, o Object) bool {
+	return f.AuthorOrg != "" && o.Anonymous && m.OrgID != o.Dist.AuthorOrg
 }

@@ -229,7 +229,7 @@ func TestPutVersionsAndRejections(t *testing.T) {
 	if res.Created != 1 || res.Updated != 1 || res.Rejected != 2 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.Items[2].Field != "id" || res.Items[3].Status != intel.Rejected {
+	if !strings.Contains(res.Items[2].Error, "id: ") || res.Items[3].Status != intel.Rejected {
 		t.Fatalf("items %+v", res.Items)
 	}
 	// Same again: everything skipped.
@@ -279,5 +279,28 @@ func TestPutVersionsAndRejections(t *testing.T) {
 	got, err := w.svc.Get(ctx, a, "indicator--00000000-0000-4000-8000-000000000004")
 	if err != nil || got.TLP != policy.AmberStrict {
 		t.Fatalf("marking: %s %v", got.TLP, err)
+	}
+}
+
+// TestAnonymousAuthorNotRevealedByFilter: listing by author never shows
+// another organisation's anonymous objects.
+func TestAnonymousAuthorNotRevealedByFilter(t *testing.T) {
+	w := newWorld(t, rand.New(rand.NewPCG(5, 5)))
+	ctx := t.Context()
+	a, b := w.actors[0], w.actors[1]
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := w.svc.Put(ctx, a, []byte(indicator("indicator--00000000-0000-4000-8000-0000000000a1", 1, t0)), intel.Sharing{TLP: policy.Clear, Anonymous: true}, "api"); err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := w.svc.List(ctx, b, intel.Filter{AuthorOrg: a.OrgID})
+	if err != nil || len(page) != 0 {
+		t.Fatalf("author filter revealed an anonymous object: %d %v", len(page), err)
+	}
+	page, _, _ = w.svc.List(ctx, b, intel.Filter{})
+	if len(page) != 1 {
+		t.Fatalf("unfiltered list: %d", len(page))
+	}
+	if page, _, _ = w.svc.List(ctx, a, intel.Filter{AuthorOrg: a.OrgID}); len(page) != 1 {
+		t.Fatal("the author's own organisation lost its object")
 	}
 }

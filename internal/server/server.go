@@ -93,7 +93,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
-	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

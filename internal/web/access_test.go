@@ -10,6 +10,8 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
 func TestCrossOrganisation(t *testing.T) {
@@ -107,11 +109,23 @@ func TestPagesRender(t *testing.T) {
 		t.Fatalf("audit: %v", err)
 	}
 	proof := fmt.Sprintf("/audit/%d/proof", recs[0].Seq)
+	// Intelligence pages: an object with a reference and a related object.
+	obj := "/intel/indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a01"
+	put(t, h, "admin", indicator("indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a01", "Botnet C2", `[ipv4-addr:value = '203.0.113.5']`),
+		intel.Sharing{TLP: policy.Clear})
+	put(t, h, "officer", indicator("indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a02", "Scanner", `[ipv4-addr:value = '203.0.113.5']`),
+		intel.Sharing{TLP: policy.Green})
+	put(t, h, "officer", `{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad",`+
+		`"created":"2026-04-01T00:00:00.000Z","modified":"2026-04-01T00:00:00.000Z","relationship_type":"related-to",`+
+		`"source_ref":"indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a02","target_ref":"indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a01"}`,
+		intel.Sharing{TLP: policy.AmberStrict})
+	intelPages := []string{"/intel", "/intel?type=indicator&tlp=clear", "/intel/new", "/search", "/search?value=203.0.113.0%2F24",
+		"/search?value=nothing.example", obj, "/intel/relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad"}
 	missing := regexp.MustCompile(`\[[a-z_]+\.[a-z0-9_.]+\]`)
 	for _, lang := range []string{"ja", "en"} {
 		for who, paths := range map[*client][]string{
-			admin:   {"/", "/evidence", req, "/retention", "/ledger", proof, "/audit"},
-			officer: {"/", "/evidence", "/evidence/new", req, "/ledger"},
+			admin:   append([]string{"/", "/evidence", req, "/retention", "/ledger", proof, "/audit"}, intelPages[:7]...),
+			officer: append([]string{"/", "/evidence", "/evidence/new", req, "/ledger"}, intelPages...),
 		} {
 			status, body, _ := who.post("/lang", url.Values{"csrf": {who.token("/", "/lang")}, "lang": {lang}, "next": {"/"}})
 			wantStatus(t, "switch to "+lang, status, http.StatusSeeOther, body)
@@ -122,6 +136,7 @@ func TestPagesRender(t *testing.T) {
 				if m := missing.FindString(body); m != "" {
 					t.Errorf("%s GET %s: untranslated key %s", lang, p, m)
 				}
+				wantContains(t, lang+" GET "+p, body, `id="top-search"`)
 			}
 		}
 	}

@@ -38,7 +38,12 @@ func (u *UI) binding(w http.ResponseWriter, r *http.Request, create bool) string
 // returns false it has already answered (403 for a missing, reused or
 // foreign token) and the handler must do nothing more.
 func (u *UI) checkForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBody)
+	return u.checkFormMax(w, r, httpx.MaxBody)
+}
+
+// checkFormMax is checkForm for a form of up to limit bytes.
+func (u *UI) checkFormMax(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		u.fail(w, r, errs.E(errs.Malformed, "the form could not be read"))
 		return false

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
 // findBrowser returns a Chromium or Chrome binary, or "".
@@ -24,7 +26,8 @@ func findBrowser() string {
 }
 
 // TestBrowser drives a real headless Chromium: sign in, switch language,
-// register an organisation through the form and find it in the directory.
+// register an organisation through the form and find it in the directory,
+// search for a value with the header's search box.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	bin := findBrowser()
@@ -106,6 +109,19 @@ func TestBrowser(t *testing.T) {
 	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#orgs-table tbody tr")].filter(r => !r.hidden).length`))
 	if err != nil || visible != 1 {
 		t.Fatalf("table filter: %d rows visible, %v", visible, err)
+	}
+	// The header's search box finds an address inside a shared block.
+	put(t, h, "alice", indicator("indicator--7c1f4d9a-2b1e-4e55-9d3a-6a0f2c9b8e11", "Browser C2", `[ipv4-addr:value = '192.0.2.0/24']`),
+		intel.Sharing{TLP: policy.Clear})
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(C(`#top-search`), "192.0.2.44"),
+		chromedp.Submit(C(`#top-search`)),
+	)
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	if s := waitText(t, ctx, `#search-result`, "Browser C2"); !strings.Contains(s, "Browser C2") {
+		t.Fatalf("search result: %q", s)
 	}
 }
 

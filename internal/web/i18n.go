@@ -125,6 +125,22 @@ var errorKeys = []struct{ prefix, key string }{
 	{"only an approved request", k("msg.not_approved")},
 	{"the request is ", k("msg.not_approved")},
 	{"no retained entries match", k("msg.no_entries")},
+	{"must be <type>--<UUID>", k("msg.stix_id")},
+	{"must be an RFC 3339 UTC timestamp", k("msg.stix_time")},
+	{"not a STIX object or bundle", k("msg.not_stix")},
+	{"not a JSON object", k("msg.not_stix")},
+	{"the bundle holds no objects", k("msg.empty_bundle")},
+	{"must be clear, green, amber", k("msg.choose")},
+	{"TLP:RED is for named people", k("msg.red_people")},
+	{`no community "`, k("msg.no_community")},
+	{`no organisation "`, k("msg.no_org")},
+	{`no person "`, k("msg.no_person")},
+	{"does not fit the chosen type", k("msg.value_kind")},
+	{"must be a date and time", k("msg.datetime")},
+	{"the input holds this id and version twice", k("msg.dup_version")},
+	{"only the organisation that shared", k("msg.not_sharer")},
+	{"is not a valid URL", k("msg.url")},
+	{"type an IP address, CIDR block", k("msg.search_empty")},
 }
 
 // message returns e's text in lang.
@@ -139,6 +155,9 @@ func (c catalogue) message(lang string, e *errs.Error) string {
 	case errs.Forbidden:
 		if strings.HasPrefix(e.Message, "the form has") {
 			return c.t(lang, k("msg.csrf"))
+		}
+		if strings.HasPrefix(e.Message, "your organisation is not a member") {
+			return c.t(lang, k("msg.not_member"))
 		}
 		return c.t(lang, k("msg.forbidden"))
 	case errs.NotFound:

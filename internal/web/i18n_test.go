@@ -13,6 +13,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -72,6 +73,23 @@ func TestEnumLabels(t *testing.T) {
 	}
 	for _, v := range []evidence.Status{evidence.Pending, evidence.Approved, evidence.Rejected, evidence.Produced} {
 		keys = append(keys, "evstatus."+string(v))
+	}
+	for _, v := range policy.TLPs {
+		keys = append(keys, "tlp."+string(v), "tlp_hint."+string(v))
+	}
+	for _, v := range wizardKinds {
+		keys = append(keys, "wkind."+v)
+	}
+	for _, v := range []intel.Status{intel.Created, intel.Updated, intel.Skipped, intel.Rejected} {
+		keys = append(keys, "istatus."+string(v))
+	}
+	for _, v := range []string{"198.51.100.7", "evil.example", "https://evil.example/", "a@evil.example",
+		strings.Repeat("a", 32), strings.Repeat("a", 40), strings.Repeat("a", 64), strings.Repeat("a", 128)} {
+		q, err := intel.Classify(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, "vkind."+q.Kind)
 	}
 	for _, lang := range identity.Locales {
 		for _, key := range keys {

@@ -75,8 +75,34 @@ func funcs(cat catalogue, lang string) template.FuncMap {
 		"inc":     func(i int) int { return i + 1 },
 		"locales": func() []string { return identity.Locales },
 		"fld":     fld,
+		"objtable": func(id string, rows []objRow, empty string, via bool) objTable {
+			return objTable{ID: id, Rows: rows, Empty: empty, Via: via}
+		},
+		"searchbox": func(id, value string) searchBox { return searchBox{ID: id, Value: value} },
+		// tlpClass is the CSS class of a TLP badge: "tlp-amber-strict".
+		"tlpClass": func(t policy.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
+		// vkind names a kind of observable value, or shows it as it is
+		// when the catalogue has no name for it.
+		"vkind": func(kind string) string {
+			if s, ok := cat[lang]["vkind."+kind]; ok {
+				return s
+			}
+			return kind
+		},
 	}
 }
+
+// objTable is a table of objects for the "objrows" partial; Empty is the
+// catalogue key shown when there are none, Via adds the shared values.
+type objTable struct {
+	ID    string
+	Rows  []objRow
+	Empty string
+	Via   bool
+}
+
+// searchBox is a search form for the "searchform" partial.
+type searchBox struct{ ID, Value string }
 
 // scopeView is a request's scope with the organisations to name it by, for
 // the "evscope" partial.
@@ -170,6 +196,19 @@ func (p *page) IsHub() bool { return p.Actor.Role == policy.HubAdmin }
 // HasLedger reports whether the hub runs the evidence ledger; without it
 // the evidence, retention and ledger pages do not exist.
 func (p *page) HasLedger() bool { return p.u.d.Evidence != nil }
+
+// HasIntel reports whether the hub keeps intelligence; without it the
+// search box and the intelligence pages do not exist.
+func (p *page) HasIntel() bool { return p.u.d.Intel != nil }
+
+// SearchValue is what the header's search box shows: the value searched
+// for on the search page, else nothing.
+func (p *page) SearchValue() string {
+	if p.r.URL.Path != "/search" {
+		return ""
+	}
+	return p.r.URL.Query().Get("value")
+}
 
 // SeesEvidence reports whether the viewer is offered the evidence requests:
 // hub administrators, who decide on them, and people of a law-enforcement

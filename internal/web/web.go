@@ -17,6 +17,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -26,6 +27,7 @@ var files embed.FS
 type Deps struct {
 	Identity     *identity.Service
 	Evidence     *evidence.Service // nil when the hub runs no ledger: its pages and links are absent
+	Intel        *intel.Service    // nil when the hub keeps no intelligence: its pages, links and search box are absent
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
 }
@@ -110,6 +112,15 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 		mux.HandleFunc("GET /ledger", u.signedIn(u.ledgerShow))
 		mux.HandleFunc("GET /audit/{seq}/proof", u.signedIn(u.auditProof))
+	}
+
+	if u.d.Intel != nil {
+		mux.HandleFunc("GET /search", u.signedIn(u.search))
+		mux.HandleFunc("GET /intel", u.signedIn(u.intelList))
+		mux.HandleFunc("GET /intel/new", u.signedIn(u.shareNew))
+		mux.HandleFunc("POST /intel/new", u.signedIn(u.shareCreate))
+		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
+		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
 	}
 
 	mux.HandleFunc("/", u.notFound)

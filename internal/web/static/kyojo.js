@@ -43,6 +43,20 @@
     });
   });
 
+  // Show only the chosen part of a form: radios with data-mode-switch pick
+  // which <fieldset data-mode="value"> is visible. Without this file every
+  // part shows and the radio alone decides.
+  var modes = document.querySelectorAll("input[data-mode-switch]");
+  var showMode = function () {
+    var chosen = "";
+    modes.forEach(function (r) { if (r.checked) { chosen = r.value; } });
+    document.querySelectorAll("[data-mode]").forEach(function (el) {
+      el.hidden = chosen !== "" && el.getAttribute("data-mode") !== chosen;
+    });
+  };
+  modes.forEach(function (r) { r.addEventListener("change", showMode); });
+  if (modes.length) { showMode(); }
+
   // Add a repeated row: <button data-add-row="container-id">; rows carry
   // data-row and fields named like contacts[3].email.
   document.querySelectorAll("[data-add-row]").forEach(function (btn) {
