@@ -39,7 +39,7 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-func setup(t *testing.T) (*intel.Service, identity.Actor) {
+func setup(t testing.TB) (*intel.Service, identity.Actor) {
 	t.Helper()
 	ctx := t.Context()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), nil)

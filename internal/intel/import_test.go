@@ -2,7 +2,11 @@ package intel_test
 
 import (
 	"encoding/json"
+	"os"
+	"strconv"
+
 	"fmt"
+	"github.com/google/uuid"
 	"iter"
 	"math/rand/v2"
 	"path/filepath"
@@ -28,6 +32,9 @@ func feed(prefix string, n int) iter.Seq[intel.Incoming] {
 				continue
 			}
 			id := fmt.Sprintf("indicator--%s-0000-4000-8000-%012d", prefix, i)
+			if prefix == "random" {
+				id = "indicator--" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(strconv.Itoa(i))).String()
+			}
 			raw := fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-03-01T00:00:00.000Z",`+
 				`"modified":"2026-03-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '10.%d.%d.%d']","pattern_type":"stix",`+
 				`"valid_from":"2026-03-01T00:00:00Z"}`, id, i>>16&255, i>>8&255, i&255)
@@ -92,7 +99,11 @@ func BenchmarkImport(b *testing.B) {
 		svc := intel.NewService(db.Intel(), db, intel.Options{})
 		b.StartTimer()
 		start := time.Now()
-		st, err := svc.Import(ctx, a, feed("dddddddd", n), intel.Sharing{TLP: policy.Green}, "bench", nil)
+		prefix := "dddddddd"
+		if os.Getenv("KYOJO_BENCH_RANDOM_IDS") != "" {
+			prefix = "random"
+		}
+		st, err := svc.Import(ctx, a, feed(prefix, n), intel.Sharing{TLP: policy.Green}, "bench", nil)
 		if err != nil || st.Created < n*99/100 {
 			b.Fatalf("%+v %v", st, err)
 		}

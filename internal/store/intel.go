@@ -449,25 +449,54 @@ func (o *ops) metaValues(ctx context.Context, ms map[string]intel.Meta) error {
 
 // PutNew implements intel.Tx: the bulk path of imports, with multi-row
 // INSERT statements of up to 100 objects (and 200 values) each, which
-// SQLite executes several times faster than one statement per row.
+// SQLite executes several times faster than one statement per row. The
+// full-size statements are prepared once per call: parsing a 2,000-
+// parameter statement costs as much as running it.
 func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	const objRows, valRows = 100, 200
 	const objCols = `(id, modified, type, created, revoked, latest, added_at, source, raw, tlp, author_org, author_user,
 		anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence)`
+	insObjs := func(n int) string { return `INSERT INTO intel_objects ` + objCols + ` VALUES ` + rowsOf(n, 20) }
+	insVals := func(n int) string {
+		return `INSERT INTO intel_values (kind, key, value, object_id) VALUES ` + rowsOf(n, 4) + ` ON CONFLICT DO NOTHING`
+	}
+	var fullObjs, fullVals *sql.Stmt
+	defer func() {
+		if fullObjs != nil {
+			fullObjs.Close()
+		}
+		if fullVals != nil {
+			fullVals.Close()
+		}
+	}()
+	exec := func(full **sql.Stmt, n, size int, q func(int) string, args []any) error {
+		if n < size {
+			_, err := t.o.exec(ctx, q(n), args...)
+			return err
+		}
+		if *full == nil {
+			st, err := t.tx.tx.PrepareContext(ctx, t.o.d.Rebind(q(size)))
+			if err != nil {
+				return err
+			}
+			*full = st
+		}
+		_, err := (*full).ExecContext(ctx, args...)
+		return err
+	}
 	var vals []any
 	flushVals := func() error {
 		if len(vals) == 0 {
 			return nil
 		}
-		n := len(vals) / 4
-		q := `INSERT INTO intel_values (kind, key, value, object_id) VALUES ` + rowsOf(n, 4) + ` ON CONFLICT DO NOTHING`
-		_, err := t.o.exec(ctx, q, vals...)
+		err := exec(&fullVals, len(vals)/4, valRows, insVals, vals)
 		vals = vals[:0]
 		return t.o.mapErr(err, "insert values")
 	}
+	args := make([]any, 0, objRows*20)
 	for start := 0; start < len(objs); start += objRows {
 		chunk := objs[start:min(start+objRows, len(objs))]
-		args := make([]any, 0, len(chunk)*20)
+		args = args[:0]
 		for _, obj := range chunk {
 			var created int64
 			if !obj.Created.IsZero() {
@@ -487,7 +516,7 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 				}
 			}
 		}
-		if _, err := t.o.exec(ctx, `INSERT INTO intel_objects `+objCols+` VALUES `+rowsOf(len(chunk), 20), args...); err != nil {
+		if err := exec(&fullObjs, len(chunk), objRows, insObjs, args); err != nil {
 			return t.o.mapErr(err, "insert objects")
 		}
 	}

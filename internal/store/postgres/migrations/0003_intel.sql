@@ -27,7 +27,6 @@ CREATE TABLE intel_objects (
     UNIQUE (id, modified)
 );
 CREATE INDEX intel_objects_type ON intel_objects (type, seq);
-CREATE INDEX intel_objects_added ON intel_objects (added_at);
 
 CREATE TABLE intel_values (
     kind      TEXT NOT NULL,

@@ -27,7 +27,6 @@ CREATE TABLE intel_objects (
     UNIQUE (id, modified)
 );
 CREATE INDEX intel_objects_type ON intel_objects (type, seq);
-CREATE INDEX intel_objects_added ON intel_objects (added_at);
 
 CREATE TABLE intel_values (
     kind      TEXT NOT NULL,
@@ -35,5 +34,5 @@ CREATE TABLE intel_values (
     value     TEXT NOT NULL,
     object_id TEXT NOT NULL,
     PRIMARY KEY (kind, key, object_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX intel_values_object ON intel_values (object_id);
