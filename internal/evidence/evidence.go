@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/base64"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,7 +159,7 @@ func (r *Request) Validate() error {
 	}
 	for i, k := range r.Scope.Kinds {
 		if !validKind(k) {
-			l.Add(errs.Invalid, "scope.kinds["+itoa(i)+"]", "must be one of %s", strings.Join(Kinds, ", "))
+			l.Add(errs.Invalid, "scope.kinds["+strconv.Itoa(i)+"]", "must be one of %s", strings.Join(Kinds, ", "))
 		}
 	}
 	switch {
@@ -276,11 +277,4 @@ type Tx interface {
 type Store interface {
 	Reader
 	Transact(ctx context.Context, fn func(Tx) error) error
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
