@@ -196,9 +196,17 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 		if err != nil {
 			return err
 		}
+		hidden, err := hiddenRefs(ctx, tx, m, objs)
+		if err != nil {
+			return err
+		}
 		var fresh []Object
 		inBatch := map[string]bool{}
 		for i, o := range objs {
+			if err := hidden[i]; err != nil {
+				st.reject(lines[i], o.ID, err)
+				continue
+			}
 			if cur, ok := known[o.ID]; ok || inBatch[o.ID] {
 				if ok && cur.Dist.AuthorOrg == a.OrgID && cur.Source == o.Source && o.Modified.After(cur.Modified) &&
 					sameValues(cur.Values, o.Values) && sameContent(cur.Raw, o.Raw) {

@@ -148,8 +148,24 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence}
 		todo = append(todo, pending{i, o})
 	}
-	err := s.store.Transact(ctx, func(tx Tx) error {
-		for _, pd := range todo {
+	m, err := s.Member(ctx, a)
+	if err != nil {
+		return Result{}, err
+	}
+	err = s.store.Transact(ctx, func(tx Tx) error {
+		objs := make([]Object, len(todo))
+		for i, pd := range todo {
+			objs[i] = pd.o
+		}
+		hidden, err := hiddenRefs(ctx, tx, m, objs)
+		if err != nil {
+			return err
+		}
+		for i, pd := range todo {
+			if err := hidden[i]; err != nil {
+				res.add(rejected(pd.idx, pd.o.ID, err))
+				continue
+			}
 			st, err := s.putOne(ctx, tx, a, pd.o)
 			if err != nil && !isRecordError(err) {
 				return err

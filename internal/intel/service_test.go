@@ -304,3 +304,37 @@ func TestAnonymousAuthorNotRevealedByFilter(t *testing.T) {
 		t.Fatal("the author's own organisation lost its object")
 	}
 }
+
+// TestReferenceToHiddenObjectRefused: a relationship to an object the
+// sharer may not see is refused; one to an id the hub does not have is kept.
+func TestReferenceToHiddenObjectRefused(t *testing.T) {
+	w := newWorld(t, rand.New(rand.NewPCG(9, 9)))
+	ctx := t.Context()
+	a, b := w.actors[0], w.actors[1]
+	if a.OrgID == b.OrgID {
+		t.Fatal("setup: same organisation")
+	}
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	secret := "indicator--00000000-0000-4000-8000-0000000000b1"
+	if _, err := w.svc.Put(ctx, a, []byte(indicator(secret, 1, t0)), intel.Sharing{TLP: policy.AmberStrict}, "api"); err != nil {
+		t.Fatal(err)
+	}
+	rel := func(n int, target string) string {
+		return fmt.Sprintf(`{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-%012d","created":"2026-02-01T00:00:00.000Z",`+
+			`"modified":"2026-02-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"%s","target_ref":"malware--00000000-0000-4000-8000-000000000001"}`, n, target)
+	}
+	bundle := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-0000000000c1","objects":[` + rel(1, secret) + "," +
+		rel(2, "indicator--00000000-0000-4000-8000-0000000000ff") + `]}`
+	res, err := w.svc.Put(ctx, b, []byte(bundle), intel.Sharing{TLP: policy.Green}, "api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rejected != 1 || res.Created != 1 || res.Items[0].Field != "source_ref" {
+		t.Fatalf("result: %+v", res)
+	}
+	// The author's organisation may relate to it.
+	res, _ = w.svc.Put(ctx, a, []byte(rel(3, secret)), intel.Sharing{TLP: policy.AmberStrict}, "api")
+	if res.Created != 1 {
+		t.Fatalf("author's relationship: %+v", res)
+	}
+}

@@ -1,0 +1,64 @@
+package intel
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// endpoints are the references that make a relationship or sighting about
+// another object.
+type endpoints struct {
+	SourceRef     string `json:"source_ref"`
+	TargetRef     string `json:"target_ref"`
+	SightingOfRef string `json:"sighting_of_ref"`
+}
+
+// hiddenRefs finds the objects of objs that relate to a stored object the
+// sharer may not see: such a record is refused, so that nobody attaches
+// relationships or sightings to intelligence that was not shared with them.
+// A reference to an id the hub does not have is allowed (STIX bundles often
+// refer to objects held elsewhere). It returns the refusal of each such
+// object by its position.
+func hiddenRefs(ctx context.Context, tx Tx, m policy.Member, objs []Object) (map[int]error, error) {
+	type ref struct {
+		i     int
+		field string
+		id    string
+	}
+	var refs []ref
+	var ids []string
+	for i, o := range objs {
+		if o.Type != "relationship" && o.Type != "sighting" {
+			continue
+		}
+		var e endpoints
+		if json.Unmarshal(o.Raw, &e) != nil {
+			continue
+		}
+		for _, r := range []ref{{i, "source_ref", e.SourceRef}, {i, "target_ref", e.TargetRef}, {i, "sighting_of_ref", e.SightingOfRef}} {
+			if r.id != "" {
+				refs = append(refs, r)
+				ids = append(ids, r.id)
+			}
+		}
+	}
+	out := map[int]error{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	known, err := tx.LatestMeta(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if meta, ok := known[r.id]; ok && !policy.CanSee(m, meta.Dist) {
+			if _, dup := out[r.i]; !dup {
+				out[r.i] = errs.F(errs.Forbidden, r.field, "refers to %s, which was not shared with you", r.id)
+			}
+		}
+	}
+	return out, nil
+}
