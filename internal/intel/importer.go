@@ -55,7 +55,7 @@ func (st *ImportStats) reject(line int, id string, err error) {
 }
 
 // ImportBatch is how many objects go into one transaction.
-const ImportBatch = 5000
+const ImportBatch = 50000
 
 // Import stores a stream of records shared as sh, in batches of
 // ImportBatch per transaction, reporting progress after each batch. It
