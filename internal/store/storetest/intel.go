@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
+	"iter"
 	"testing"
 	"time"
 
@@ -67,5 +69,33 @@ func testIntel(t *testing.T, db *store.DB) {
 	}
 	if _, err := db.Intel().Latest(ctx, "indicator--00000000-0000-4000-8000-00000000dead"); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("missing object: %v", err)
+	}
+
+	// The bulk import path: new objects, a known value become a sighting,
+	// a re-import skipped.
+	feed := func(prefix string, n int) iter.Seq[intel.Incoming] {
+		return func(yield func(intel.Incoming) bool) {
+			for i := range n {
+				id := fmt.Sprintf("indicator--%s-0000-4000-8000-%012d", prefix, i)
+				if !yield(intel.Incoming{Line: i + 1, Object: json.RawMessage(ind(id, fmt.Sprintf("10.9.%d.%d", i/256, i%256), t0))}) {
+					return
+				}
+			}
+		}
+	}
+	st, err := svc.Import(ctx, a, feed("aaaaaaaa", 300), intel.Sharing{TLP: policy.Clear}, "feed-a", nil)
+	if err != nil || st.Created != 300 {
+		t.Fatalf("import: %+v %v", st, err)
+	}
+	st, err = svc.Import(ctx, a, feed("aaaaaaaa", 300), intel.Sharing{TLP: policy.Clear}, "feed-a", nil)
+	if err != nil || st.Skipped != 300 {
+		t.Fatalf("re-import: %+v %v", st, err)
+	}
+	st, err = svc.Import(ctx, a, feed("bbbbbbbb", 10), intel.Sharing{TLP: policy.Clear}, "feed-b", nil)
+	if err != nil || st.Sighted != 10 {
+		t.Fatalf("second source: %+v %v", st, err)
+	}
+	if r, _ := svc.Search(ctx, a, "10.9.0.5"); len(r.Objects) != 1 {
+		t.Fatalf("search after import: %d objects", len(r.Objects))
 	}
 }
