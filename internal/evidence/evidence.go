@@ -265,6 +265,9 @@ type Tx interface {
 	audit.Appender
 	IndexEntries(ctx context.Context, es []Entry) error
 	MarkErased(ctx context.Context, index uint64) error
+	// EraseAudit deletes the database copy of audit record seq, whose
+	// ledger payload retention erased: the ledger keeps its hash.
+	EraseAudit(ctx context.Context, seq int64) error
 	PutRule(ctx context.Context, r Rule) error // replaces the rule of the same kind and organisation
 	DeleteRule(ctx context.Context, id string) error
 	CreateHold(ctx context.Context, h Hold) error

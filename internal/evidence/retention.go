@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,6 +182,15 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			err := s.store.Transact(ctx, func(tx Tx) error {
 				if err := tx.MarkErased(ctx, e.Index); err != nil {
 					return err
+				}
+				if e.Kind == KindAudit {
+					seq, err := strconv.ParseInt(e.Ref, 10, 64)
+					if err != nil {
+						return errs.Wrap(err, "audit entry ref")
+					}
+					if err := tx.EraseAudit(ctx, seq); err != nil {
+						return err
+					}
 				}
 				return tx.AppendAudit(ctx, sys.Record(now, "retention.erase", "ledger_entry", fmt.Sprint(e.Index), e.OrgID, audit.Success,
 					map[string]any{"kind": e.Kind, "rule": r.ID, "days": r.Days}))

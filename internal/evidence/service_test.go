@@ -2,6 +2,7 @@ package evidence_test
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -227,6 +228,11 @@ func TestRetentionAndHolds(t *testing.T) {
 	e, err := f.log.Entry(erased[0].Index)
 	if err != nil || e.Payload != nil || !e.Deleted {
 		t.Fatalf("erased entry still has its payload: %+v %v", e, err)
+	}
+	// The database copy of an erased audit record is gone too.
+	seq, _ := strconv.ParseInt(erased[0].Ref, 10, 64)
+	if recs, _ := f.db.AuditAfter(ctx, seq-1, 1); len(recs) > 0 && recs[0].Seq == seq {
+		t.Fatalf("audit record %d still in the database after retention erased it", seq)
 	}
 	if again, _ := f.svc.Sweep(ctx); again != 0 {
 		t.Fatalf("second sweep erased %d more", again)

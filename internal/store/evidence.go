@@ -127,6 +127,12 @@ func (o *ops) MarkErased(ctx context.Context, index uint64) error {
 	return mustAffect(res, "ledger entry")
 }
 
+// EraseAudit implements evidence.Tx.
+func (o *ops) EraseAudit(ctx context.Context, seq int64) error {
+	_, err := o.exec(ctx, `DELETE FROM audit WHERE seq = ?`, seq)
+	return o.mapErr(err, "erase audit")
+}
+
 // PutRule implements evidence.Tx.
 func (o *ops) PutRule(ctx context.Context, r evidence.Rule) error {
 	if _, err := o.exec(ctx, `DELETE FROM retention_rules WHERE kind = ? AND org_id = ?`, r.Kind, r.OrgID); err != nil {
