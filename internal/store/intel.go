@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -484,6 +485,19 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		_, err := (*full).ExecContext(ctx, args...)
 		return err
 	}
+	type valRow struct{ kind, key, value, id string }
+	var rows []valRow
+	for _, obj := range objs {
+		for _, v := range obj.Values {
+			rows = append(rows, valRow{v.Kind, v.Key, v.Value, obj.ID})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].kind != rows[j].kind {
+			return rows[i].kind < rows[j].kind
+		}
+		return rows[i].key < rows[j].key
+	})
 	var vals []any
 	flushVals := func() error {
 		if len(vals) == 0 {
@@ -507,17 +521,17 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities),
 				jsonList(d.Orgs), jsonList(d.Users), jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
 				obj.Confidence)
-			for _, v := range obj.Values {
-				vals = append(vals, v.Kind, v.Key, v.Value, obj.ID)
-				if len(vals) == valRows*4 {
-					if err := flushVals(); err != nil {
-						return err
-					}
-				}
-			}
 		}
 		if err := exec(&fullObjs, len(chunk), objRows, insObjs, args); err != nil {
 			return t.o.mapErr(err, "insert objects")
+		}
+	}
+	for _, r := range rows {
+		vals = append(vals, r.kind, r.key, r.value, r.id)
+		if len(vals) == valRows*4 {
+			if err := flushVals(); err != nil {
+				return err
+			}
 		}
 	}
 	return flushVals()
