@@ -109,6 +109,9 @@ func (s *Service) Decide(ctx context.Context, a identity.Actor, id string, appro
 	return out, err
 }
 
+// MaxBundleEntries is the most entries one bundle holds.
+const MaxBundleEntries = 100_000
+
 // Produce builds the forensic bundle of an approved request: the entries
 // its scope selects, their proofs, the signed checkpoint and the chain of
 // custody. The production is itself audited (and so anchored in the ledger).
@@ -123,13 +126,16 @@ func (s *Service) Produce(ctx context.Context, a identity.Actor, id string) ([]b
 	if r.Status != Approved && r.Status != Produced {
 		return nil, Request{}, errs.F(errs.Conflict, "status", "the request is %s; only an approved request produces a bundle", r.Status)
 	}
-	f := EntryFilter{Kinds: r.Scope.Kinds, OrgID: r.Scope.OrgID, Since: r.Scope.Since, Until: r.Scope.Until, Limit: 100_000}
+	f := EntryFilter{Kinds: r.Scope.Kinds, OrgID: r.Scope.OrgID, Since: r.Scope.Since, Until: r.Scope.Until, Limit: MaxBundleEntries + 1}
 	entries, err := s.store.Entries(ctx, f)
 	if err != nil {
 		return nil, Request{}, err
 	}
-	if len(entries) == 0 {
+	switch {
+	case len(entries) == 0:
 		return nil, Request{}, errs.F(errs.Invalid, "scope", "no retained entries match the request's scope")
+	case len(entries) > MaxBundleEntries:
+		return nil, Request{}, errs.F(errs.TooLarge, "scope", "the scope selects more than %d entries; file requests for shorter periods", MaxBundleEntries)
 	}
 	s.ledgerMu.Lock()
 	defer s.ledgerMu.Unlock()
