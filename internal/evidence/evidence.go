@@ -38,7 +38,7 @@ type EntryFilter struct {
 	Since  time.Time
 	Until  time.Time
 	Erased *bool
-	Limit  int // 0: 1000; at most 100,000
+	Limit  int // 0: 1000; at most 1,000,000
 }
 
 // Rule is a retention rule: entries of Kind (of OrgID, or of every

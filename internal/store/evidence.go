@@ -64,7 +64,7 @@ func (o *ops) Entries(ctx context.Context, f evidence.EntryFilter) ([]evidence.E
 	if limit <= 0 {
 		limit = 1000
 	}
-	limit = min(limit, 100_000)
+	limit = min(limit, 1_000_000)
 	q += ` ORDER BY idx LIMIT ?`
 	args = append(args, limit)
 	rows, err := o.query(ctx, q, args...)
