@@ -26,15 +26,19 @@ const importHelp = `
 Imports intelligence into the hub, shared as the given organisation:
 STIX 2.1 bundles, MISP event JSON, MISP feeds (a directory holding
 manifest.json), CSV and plain blocklists (one value per line), from files
-or http(s) URLs. The format is detected unless --format says it.
+or http(s) URLs. The format is detected unless --format says it. A MISP
+feed on the web needs --format misp-feed and the feed's URL (its
+manifest.json, then each event it lists, is fetched; at most 10,000
+events and 2 GiB in all).
 
 Values already known under another id become sightings of the known
 indicator with this source, not copies; importing the same file again
 changes nothing. Each rejected record is counted with its reason, and the
 import goes on. A progress line shows on standard error.
 
-Example:
-  kyojo import --org kumo-net --tlp green --community isps blocklist.txt`
+Examples:
+  kyojo import --org kumo-net --tlp green --community isps blocklist.txt
+  kyojo import --org kumo-net --tlp green --format misp-feed https://www.circl.lu/doc/misp/feed-osint/`
 
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "import", "--org HANDLE [flags] FILE|URL...", importHelp)
@@ -104,6 +108,10 @@ func importOne(ctx context.Context, env *Env, svc *intel.Service, a identity.Act
 	start := time.Now()
 	bar := progressBar(env, in, start)
 	defer bar(intel.ImportStats{}, true)
+	if (strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://")) && opt.Format == feeds.MISPFeed {
+		return feeds.ImportMISPFeed(ctx, svc, a, feeds.Fetcher{AllowPrivate: allowPrivate}, in, feeds.FeedLimits{}, opt,
+			func(st intel.ImportStats) { bar(st, false) })
+	}
 	if strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://") {
 		body, err := feeds.Fetcher{AllowPrivate: allowPrivate}.Get(ctx, in)
 		if err != nil {

@@ -67,7 +67,7 @@ var operations = []operation{
 		body: typeOf[identity.NewUser](), status: 201, resp: typeOf[identity.User](), fails: write},
 	{method: "GET", path: "/users/{ref}", id: "getUser", tag: "users", summary: "Read one person",
 		status: 200, resp: typeOf[identity.User](), fails: []int{404}},
-	{method: "PATCH", path: "/users/{ref}", id: "updateUser", tag: "users", summary: "Change a person",
+	{method: "PATCH", path: "/users/{ref}", id: "updateUser", tag: "users", summary: "Change a person; only hub administrators may change compartments",
 		body: typeOf[identity.UserPatch](), status: 200, resp: typeOf[identity.User](), fails: write},
 	{method: "PUT", path: "/users/{ref}/password", id: "setPassword", tag: "users", summary: "Change or reset a password; ends the person's sessions",
 		body: typeOf[passwordInput](), status: 204, fails: write},

@@ -89,6 +89,16 @@ func TestUserValidate(t *testing.T) {
 		{"bad role", User{Username: "alice", OrgID: "o", Role: "root"}, "role"},
 		{"bad locale", User{Username: "alice", OrgID: "o", Locale: "fr"}, "locale"},
 		{"bad email", User{Username: "alice", OrgID: "o", Email: "alice@"}, "email"},
+		{"compartments", User{Username: "alice", OrgID: "o", Compartments: []string{"k-defence", "2026-exercise", "-"}}, ""},
+		{"compartment of 48", User{Username: "alice", OrgID: "o", Compartments: []string{strings.Repeat("k", 48)}}, ""},
+		{"compartment folded", User{Username: "alice", OrgID: "o", Compartments: []string{" K-Defence "}}, ""},
+		{"compartment of 49", User{Username: "alice", OrgID: "o", Compartments: []string{strings.Repeat("k", 49)}}, "compartments"},
+		{"empty compartment", User{Username: "alice", OrgID: "o", Compartments: []string{" "}}, "compartments"},
+		{"compartment with space", User{Username: "alice", OrgID: "o", Compartments: []string{"a", "k defence"}}, "compartments"},
+		{"compartment with underscore", User{Username: "alice", OrgID: "o", Compartments: []string{"k_defence"}}, "compartments"},
+		{"compartment not ascii", User{Username: "alice", OrgID: "o", Compartments: []string{"防衛"}}, "compartments"},
+		{"too many compartments", User{Username: "alice", OrgID: "o", Compartments: manyCompartments(MaxCompartments + 1)}, "compartments"},
+		{"most compartments", User{Username: "alice", OrgID: "o", Compartments: manyCompartments(MaxCompartments)}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := tc.u

@@ -29,11 +29,15 @@ type Actor struct {
 	RequestID string
 }
 
+// SystemID is the user id of the System actor; no stored person has it.
+const SystemID = "system"
+
 // System returns the actor used by the CLI and the demo seeder: a hub
-// administrator with write scope that belongs to no organisation.
+// administrator with write scope that belongs to no organisation and holds
+// no compartments.
 func System(via string) Actor {
 	return Actor{
-		Viewer:   policy.Viewer{UserID: "system", Role: policy.HubAdmin, Scope: policy.ScopeWrite},
+		Viewer:   policy.Viewer{UserID: SystemID, Role: policy.HubAdmin, Scope: policy.ScopeWrite},
 		Username: "system", Remote: via, Via: via,
 	}
 }

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
@@ -11,23 +12,25 @@ import (
 
 // NewUser is the input for CreateUser.
 type NewUser struct {
-	Username    string      `json:"username"`
-	DisplayName string      `json:"display_name"`
-	Email       string      `json:"email"`
-	Org         string      `json:"org"` // id or slug
-	Role        policy.Role `json:"role"`
-	Locale      string      `json:"locale"`
-	Password    string      `json:"password"`
+	Username     string      `json:"username"`
+	DisplayName  string      `json:"display_name"`
+	Email        string      `json:"email"`
+	Org          string      `json:"org"` // id or slug
+	Role         policy.Role `json:"role"`
+	Locale       string      `json:"locale"`
+	Password     string      `json:"password"`
+	Compartments []string    `json:"compartments"` // need-to-know compartments; only a hub administrator may give them
 }
 
 // CreateUser adds a person. A hub administrator may add anyone anywhere; an
 // organisation administrator only to their own organisation, with a role no
-// higher than their own.
+// higher than their own, and without compartments (policy.GrantCompartment).
 func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (User, error) {
 	if err := signedIn(a); err != nil {
 		return User{}, err
 	}
-	u := User{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email, Role: in.Role, Locale: in.Locale}
+	u := User{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email, Role: in.Role, Locale: in.Locale,
+		Compartments: in.Compartments}
 	var denied error
 	err := s.store.Transact(ctx, func(tx Tx) error {
 		org, err := orgByRef(ctx, tx, in.Org)
@@ -45,6 +48,12 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (User, er
 		if err := policy.Decide(a.Viewer, policy.GrantRole, policy.Target{OrgID: org.ID, Role: u.Role}); err != nil {
 			denied = err
 			return err
+		}
+		if len(u.Compartments) > 0 {
+			if err := policy.Decide(a.Viewer, policy.GrantCompartment, policy.Target{OrgID: org.ID}); err != nil {
+				denied = err
+				return err
+			}
 		}
 		var l errs.List
 		if err := u.Validate(); err != nil {
@@ -77,11 +86,17 @@ type UserPatch struct {
 	Role        *policy.Role `json:"role"`
 	Locale      *string      `json:"locale"`
 	Disabled    *bool        `json:"disabled"`
+	// Compartments replaces the need-to-know compartments the person
+	// holds; changing them needs policy.GrantCompartment (hub
+	// administrators only).
+	Compartments *[]string `json:"compartments"`
 }
 
 // UpdateUser changes a person. People may change their own display name,
 // e-mail and locale; role and disabled need ManageUsers on the person's
-// organisation (and GrantRole for the new role). The last enabled hub
+// organisation (and GrantRole for the new role); a change of compartments
+// needs GrantCompartment too (a patch that repeats the compartments the
+// person holds changes nothing and needs nothing more). The last enabled hub
 // administrator can be neither demoted nor disabled. Disabling signs the
 // person out everywhere.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, ref string, p UserPatch) (User, error) {
@@ -114,12 +129,19 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ref string, p UserPat
 				return err
 			}
 		}
+		if p.Compartments != nil && !slices.Equal(NormalizeCompartments(*p.Compartments), NormalizeCompartments(u.Compartments)) {
+			if err := policy.Decide(a.Viewer, policy.GrantCompartment, policy.Target{OrgID: u.OrgID, UserID: u.ID}); err != nil {
+				denied = err
+				return err
+			}
+		}
 		before := u
 		set(&u.DisplayName, p.DisplayName)
 		set(&u.Email, p.Email)
 		set(&u.Role, p.Role)
 		set(&u.Locale, p.Locale)
 		set(&u.Disabled, p.Disabled)
+		set(&u.Compartments, p.Compartments)
 		u.Normalize()
 		if err := u.Validate(); err != nil {
 			return err

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +12,9 @@ import (
 )
 
 // User is a person who signs in to the hub. Every user belongs to exactly
-// one organisation.
+// one organisation. Compartments are the need-to-know compartments the
+// person holds (policy.Member.Compartments): sorted, unique handles, never
+// nil; only a hub administrator changes them (policy.GrantCompartment).
 type User struct {
 	ID           string      `json:"id"`
 	Username     string      `json:"username"` // unique, lower-case
@@ -21,6 +24,7 @@ type User struct {
 	Role         policy.Role `json:"role"`
 	Locale       string      `json:"locale"` // "ja" or "en"
 	Disabled     bool        `json:"disabled"`
+	Compartments []string    `json:"compartments"`
 	PasswordHash string      `json:"-"` // argon2id PHC string; never leaves the store layer in output
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
@@ -35,6 +39,39 @@ func ValidLocale(l string) bool { return contains(Locales, l) }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$`)
 
+// compartmentRE is the form of a compartment handle.
+var compartmentRE = regexp.MustCompile(`^[a-z0-9-]{1,48}$`)
+
+// MaxCompartments is how many compartments one person may hold.
+const MaxCompartments = 64
+
+// NormalizeCompartments returns handles trimmed, lower-cased, sorted and
+// without duplicates; never nil. It does not drop bad handles: Validate
+// names them.
+func NormalizeCompartments(handles []string) []string {
+	out := make([]string, 0, len(handles))
+	for _, h := range handles {
+		out = append(out, strings.ToLower(strings.TrimSpace(h)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ValidateCompartments checks handles, adding to l an Invalid error on the
+// field "compartments" for each bad one, naming it (the list is sorted by
+// then, so an index would not point into what the caller sent), and one for
+// too many.
+func ValidateCompartments(l *errs.List, handles []string) {
+	if len(handles) > MaxCompartments {
+		l.Add(errs.Invalid, "compartments", "at most %d compartments", MaxCompartments)
+	}
+	for _, h := range handles {
+		if !compartmentRE.MatchString(h) {
+			l.Add(errs.Invalid, "compartments", "must be 1 to 48 lower-case letters, digits or hyphens, not %q", h)
+		}
+	}
+}
+
 // Normalize trims and canonicalises u's fields in place.
 func (u *User) Normalize() {
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
@@ -46,6 +83,7 @@ func (u *User) Normalize() {
 	if u.Role == "" {
 		u.Role = policy.Analyst
 	}
+	u.Compartments = NormalizeCompartments(u.Compartments)
 }
 
 // Validate checks u, naming each bad field.
@@ -69,6 +107,7 @@ func (u *User) Validate() error {
 	if !ValidLocale(u.Locale) {
 		l.Add(errs.Invalid, "locale", "must be ja or en")
 	}
+	ValidateCompartments(&l, u.Compartments)
 	return l.Err()
 }
 

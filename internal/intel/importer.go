@@ -309,7 +309,8 @@ func sighting(owner Meta, o Object, source string, now time.Time) (Object, error
 		return Object{}, errs.Wrap(err, "encode sighting")
 	}
 	mod := now.Truncate(time.Millisecond)
-	return Object{ID: id, Type: "sighting", Created: mod, Modified: mod, Raw: raw}, nil
+	return Object{ID: id, Type: "sighting", Created: mod, Modified: mod, Raw: raw,
+		Values: []Value{{Kind: SightingOf, Value: owner.ID, Key: owner.ID}}}, nil
 }
 
 func sameValues(a, b []Value) bool {

@@ -137,9 +137,17 @@ type Store interface {
 // ValuesOf returns the observable values an object is about: the values a
 // STIX indicator's simple pattern looks for, a cyber-observable's own
 // value or hashes, and those of the observables an observed-data embeds.
+// A sighting is indexed under the object it sights, as a value of kind
+// SightingOf whose value and key are that object's id, so that the
+// sightings of an object are found by ByKeys(SightingOf, id); that kind is
+// no observable and Classify never yields it, so search does not reach it.
 func ValuesOf(typ string, m map[string]any) []Value {
 	var out []Value
 	switch typ {
+	case "sighting":
+		if ref, _ := m["sighting_of_ref"].(string); ref != "" {
+			out = append(out, Value{Kind: SightingOf, Value: ref, Key: ref})
+		}
 	case "indicator":
 		if pt, _ := m["pattern_type"].(string); pt == "stix" {
 			if s, _ := m["pattern"].(string); s != "" {

@@ -299,9 +299,17 @@ func markingTLP(refs []string) policy.TLP {
 // share to communities their organisation belongs to (hub administrators to
 // any), to named organisations, and to named people.
 func (s *Service) distribution(ctx context.Context, a identity.Actor, sh Sharing) (policy.Distribution, error) {
-	d := policy.Distribution{TLP: sh.TLP, AuthorOrg: a.OrgID, AuthorUser: a.UserID, Compartments: sh.Compartments}
+	d := policy.Distribution{TLP: sh.TLP, AuthorOrg: a.OrgID, AuthorUser: a.UserID}
 	if d.TLP == "" {
 		d.TLP = s.opt.DefaultTLP
+	}
+	if len(sh.Compartments) > 0 {
+		d.Compartments = identity.NormalizeCompartments(sh.Compartments)
+		var l errs.List
+		identity.ValidateCompartments(&l, d.Compartments)
+		if err := l.Err(); err != nil {
+			return d, err
+		}
 	}
 	if !d.TLP.Valid() {
 		return d, errs.F(errs.Invalid, "tlp", "must be clear, green, amber, amber+strict or red")

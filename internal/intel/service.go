@@ -61,9 +61,21 @@ func NewService(st Store, dir Directory, opt Options) *Service {
 func (s *Service) clock() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
 
 // Member returns who a is for sharing decisions: the viewer with their
-// organisation's communities.
+// organisation's communities and the compartments their user record holds,
+// read afresh on every call so that a compartment taken away closes at
+// once. Anonymous readers and the system actor hold no compartments, nor
+// does an actor whose user record is gone (it fails closed).
 func (s *Service) Member(ctx context.Context, a identity.Actor) (policy.Member, error) {
 	m := policy.Member{Viewer: a.Viewer}
+	if !a.Anonymous() && a.UserID != identity.SystemID {
+		u, err := s.dir.User(ctx, a.UserID)
+		switch {
+		case err == nil:
+			m.Compartments = u.Compartments
+		case !errs.Is(err, errs.NotFound):
+			return m, err
+		}
+	}
 	if a.OrgID == "" {
 		return m, nil
 	}

@@ -109,11 +109,17 @@ const (
 	ReadProofs      Action = "ledger.proof"     // read inclusion and consistency proofs (hashes only)
 	Witness         Action = "ledger.witness"   // have this hub co-sign another hub's checkpoint
 	ShareIntel      Action = "intel.share"      // publish intelligence (Target.OrgID: the sharer's organisation)
+
+	// GrantCompartment gives a person need-to-know compartments or takes
+	// them away (Target.OrgID and Target.UserID: the person). Holding a
+	// compartment opens classified intelligence (CanSee), so only a hub
+	// administrator may.
+	GrantCompartment Action = "user.compartment"
 )
 
 var writes = map[Action]bool{
 	CreateOrg: true, UpdateOrg: true, UpdateOrgPOC: true, ManageCommunity: true,
-	ManageUsers: true, GrantRole: true, ManageOwnTokens: true, ManageAnyTokens: true,
+	ManageUsers: true, GrantRole: true, GrantCompartment: true, ManageOwnTokens: true, ManageAnyTokens: true,
 	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true, Witness: true,
 	ShareIntel: true,
 }
@@ -152,6 +158,8 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 		return true, ""
 	case CreateOrg, UpdateOrg, ManageCommunity, ManageAnyTokens:
 		return hub, "only a hub administrator may do this"
+	case GrantCompartment:
+		return hub, "only a hub administrator may grant or remove compartments"
 	case UpdateOrgPOC:
 		return hub || (v.Role == OrgAdmin && ownOrg), "only the organisation's administrators may change its profile"
 	case ReadUsers:

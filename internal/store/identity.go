@@ -289,16 +289,27 @@ func (o *ops) setMembers(ctx context.Context, c identity.Community) error {
 
 // ---- users ----
 
-const userCols = `id, username, display_name, email, org_id, role, locale, disabled, password_hash, created_at, updated_at, last_login_at`
+const userCols = `id, username, display_name, email, org_id, role, locale, disabled, password_hash, created_at, updated_at,
+	last_login_at, compartments`
 
 func scanUser(sc interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
 	var created, updated int64
 	var last sql.NullInt64
+	var comps string
 	err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.OrgID, &u.Role, &u.Locale, &u.Disabled,
-		&u.PasswordHash, &created, &updated, &last)
+		&u.PasswordHash, &created, &updated, &last, &comps)
+	if err != nil {
+		return u, err
+	}
 	u.CreatedAt, u.UpdatedAt, u.LastLoginAt = fromMicros(created), fromMicros(updated), fromNullMicros(last)
-	return u, err
+	if err := json.Unmarshal([]byte(comps), &u.Compartments); err != nil {
+		return u, errs.Wrap(err, "user compartments")
+	}
+	if u.Compartments == nil {
+		u.Compartments = []string{}
+	}
+	return u, nil
 }
 
 func (o *ops) userWhere(ctx context.Context, where string, arg any) (identity.User, error) {
@@ -367,16 +378,17 @@ func (o *ops) CountUsers(ctx context.Context, orgID, role string) (int, error) {
 
 // CreateUser implements identity.Writer.
 func (o *ops) CreateUser(ctx context.Context, u identity.User) error {
-	_, err := o.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := o.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.DisplayName, u.Email, u.OrgID, u.Role, u.Locale, u.Disabled, u.PasswordHash,
-		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LastLoginAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LastLoginAt), jsonList(u.Compartments))
 	return conflict(o.mapErr(err, "create user"), "username", "the username %q is taken", u.Username)
 }
 
 // UpdateUser implements identity.Writer.
 func (o *ops) UpdateUser(ctx context.Context, u identity.User) error {
-	res, err := o.exec(ctx, `UPDATE users SET display_name = ?, email = ?, role = ?, locale = ?, disabled = ?, updated_at = ?
-		WHERE id = ?`, u.DisplayName, u.Email, u.Role, u.Locale, u.Disabled, micros(u.UpdatedAt), u.ID)
+	res, err := o.exec(ctx, `UPDATE users SET display_name = ?, email = ?, role = ?, locale = ?, disabled = ?, compartments = ?,
+		updated_at = ? WHERE id = ?`, u.DisplayName, u.Email, u.Role, u.Locale, u.Disabled, jsonList(u.Compartments),
+		micros(u.UpdatedAt), u.ID)
 	if err != nil {
 		return o.mapErr(err, "update user")
 	}

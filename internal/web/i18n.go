@@ -119,6 +119,7 @@ var errorKeys = []struct{ prefix, key string }{
 	{"must be after since", k("msg.period_order")},
 	{"one request may cover at most", k("msg.period_long")},
 	{"must be between 1 and 36500", k("msg.retention_days")},
+	{"must be a whole number from 0 to 100", k("msg.score")},
 	{"say why the data is held", k("msg.hold_reason")},
 	{"entries of ", k("msg.under_hold")},
 	{"the request is already", k("msg.already_decided")},

@@ -77,6 +77,9 @@ func TestEnumLabels(t *testing.T) {
 	for _, v := range policy.TLPs {
 		keys = append(keys, "tlp."+string(v), "tlp_hint."+string(v))
 	}
+	for _, v := range intelAges {
+		keys = append(keys, "age."+v)
+	}
 	for _, v := range wizardKinds {
 		keys = append(keys, "wkind."+v)
 	}

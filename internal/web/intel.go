@@ -135,6 +135,10 @@ func (u *UI) search(w http.ResponseWriter, r *http.Request) {
 	u.render(w, http.StatusOK, "search", p)
 }
 
+// intelAges are the ages the browse filter offers, in days: objects added
+// in the last day, week, month or quarter.
+var intelAges = []string{"1", "7", "30", "90"}
+
 // intelListData is the browse page.
 type intelListData struct {
 	Rows        []objRow
@@ -143,7 +147,10 @@ type intelListData struct {
 	Community   string // id
 	Author      string // organisation id
 	Source      string
+	Age         string // days: "" or one of Ages
+	Score       string // the minimum score as typed, "" for none
 	Types       []string
+	Ages        []string
 	TLPs        []policy.TLP
 	Communities []identity.Community
 	Orgs        []identity.Org
@@ -156,8 +163,8 @@ func (u *UI) intelList(w http.ResponseWriter, r *http.Request) {
 	p.Nav = "intel"
 	q := r.URL.Query()
 	d := intelListData{Type: q.Get("type"), TLP: q.Get("tlp"), Community: q.Get("community"), Author: q.Get("author"),
-		Source: strings.TrimSpace(q.Get("source")), Types: stixTypes, TLPs: policy.TLPs,
-		CanShare: p.Can(string(policy.ShareIntel), p.Actor.OrgID)}
+		Source: strings.TrimSpace(q.Get("source")), Age: q.Get("age"), Score: strings.TrimSpace(q.Get("score")),
+		Types: stixTypes, Ages: intelAges, TLPs: policy.TLPs, CanShare: p.Can(string(policy.ShareIntel), p.Actor.OrgID)}
 	f := intel.Filter{Community: d.Community, AuthorOrg: d.Author, Source: d.Source, Limit: intelPageSize}
 	if d.Type != "" {
 		f.Types = []string{d.Type}
@@ -169,6 +176,22 @@ func (u *UI) intelList(w http.ResponseWriter, r *http.Request) {
 			l.Add(errs.Invalid, "tlp", "must be one of clear, green, amber, amber+strict, red")
 		}
 		f.TLP = t
+	}
+	if d.Age != "" {
+		if !slices.Contains(intelAges, d.Age) {
+			l.Add(errs.Invalid, "age", "must be one of 1, 7, 30, 90 days")
+		} else {
+			days, _ := strconv.Atoi(d.Age)
+			f.AddedAfter = time.Now().Add(-time.Duration(days) * 24 * time.Hour)
+		}
+	}
+	minScore := -1.0
+	if d.Score != "" {
+		n, err := strconv.Atoi(d.Score)
+		if err != nil || n < 0 || n > 100 {
+			l.Add(errs.Invalid, "score", "must be a whole number from 0 to 100")
+		}
+		minScore = float64(n)
 	}
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -200,6 +223,14 @@ func (u *UI) intelList(w http.ResponseWriter, r *http.Request) {
 	}
 	byOrg := byID(orgs)
 	for _, st := range items {
+		// The score is the confidence decayed to now (intel.Decay), so it
+		// changes with every passing hour and is not stored: it cannot be
+		// a SQL filter of the store. The minimum is applied here, to the
+		// page the store returned; a page may therefore show fewer rows
+		// than its size, and paging goes on by the store's cursor.
+		if st.Score < minScore {
+			continue
+		}
 		rw := row(p.Actor, st.Object, byOrg)
 		if rw.Anon && d.Author != "" {
 			continue // filtering by author must not reveal who shared anonymously
@@ -208,7 +239,7 @@ func (u *UI) intelList(w http.ResponseWriter, r *http.Request) {
 	}
 	if next != 0 {
 		nq := url.Values{}
-		for _, key := range []string{"type", "tlp", "community", "author", "source"} {
+		for _, key := range []string{"type", "tlp", "community", "author", "source", "age", "score"} {
 			if v := q.Get(key); v != "" {
 				nq.Set(key, v)
 			}
@@ -231,7 +262,9 @@ type objectData struct {
 	ValidFrom   *time.Time
 	ValidUntil  *time.Time
 	Confidence  string
-	Values      []intel.Value
+	Values      []intel.Value         // observable values; a sighting's SightingOf index is no observable and left out
+	Sightings   intel.SightingSummary // of the latest version, whichever version is shown
+	SeenBy      []seenRow
 	Related     []objRow
 	Refs        []refRow
 	Graph       graph
@@ -244,6 +277,13 @@ type objectData struct {
 type refRow struct {
 	Prop string
 	Row  objRow
+}
+
+// seenRow is one source in the sightings table; Href links a source that
+// is a STIX identity to its page.
+type seenRow struct {
+	intel.SourceSeen
+	Href string
 }
 
 // versionRow is one version in the versions list.
@@ -294,7 +334,7 @@ func (u *UI) objectPage(w http.ResponseWriter, r *http.Request, id, version stri
 	if err != nil {
 		return nil, err
 	}
-	d := objectData{Row: row(a, shown, orgs), Latest: shown.Modified.Equal(latest.Modified), Values: shown.Values}
+	d := objectData{Row: row(a, shown, orgs), Latest: shown.Modified.Equal(latest.Modified), Values: observables(shown.Values)}
 	d.Fields = fieldsOf(shown.Raw)
 	str := func(key string) string { s, _ := d.Fields[key].(string); return s }
 	d.Description, d.Pattern, d.PatternType = str("description"), str("pattern"), str("pattern_type")
@@ -319,9 +359,23 @@ func (u *UI) objectPage(w http.ResponseWriter, r *http.Request, id, version stri
 	if err != nil {
 		return nil, err
 	}
-	d.Related = rows(a, related, orgs)
-	for i := range d.Related {
-		d.Related[i].Via = sharedValues(shown.Values, d.Related[i].O.Values)
+	// Related objects share an observable value. Sightings of the same
+	// object share only its SightingOf index: they are not shown as
+	// related, the object's own sightings are summed below.
+	for _, rw := range rows(a, related, orgs) {
+		if rw.Via = sharedValues(d.Values, rw.O.Values); len(rw.Via) > 0 {
+			d.Related = append(d.Related, rw)
+		}
+	}
+	if d.Sightings, err = u.d.Intel.Sightings(ctx, a, id); err != nil {
+		return nil, err
+	}
+	for _, src := range d.Sightings.Sources {
+		sr := seenRow{SourceSeen: src}
+		if strings.HasPrefix(src.Source, "identity--") {
+			sr.Href = "/intel/" + url.PathEscape(src.Source)
+		}
+		d.SeenBy = append(d.SeenBy, sr)
 	}
 	if d.Refs, err = u.refsOf(r, a, d.Fields, orgs); err != nil {
 		return nil, err
@@ -383,6 +437,18 @@ func (u *UI) refsOf(r *http.Request, a identity.Actor, m map[string]any, orgs ma
 		}
 	}
 	return out, nil
+}
+
+// observables returns the values that are observables, leaving out the
+// index of a sighting under the object it sights.
+func observables(vs []intel.Value) []intel.Value {
+	out := make([]intel.Value, 0, len(vs))
+	for _, v := range vs {
+		if v.Kind != intel.SightingOf {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // sharedValues returns the values of b that a also has.

@@ -50,9 +50,22 @@ type userFormData struct {
 	User      identity.User    // the person being changed
 	New       bool
 	CanManage bool // role and disabled may be changed
+	CanGrant  bool // compartments may be changed (hub administrators)
 	Orgs      []identity.Org
 	Roles     []policy.Role
 	Locales   []string
+}
+
+// handles reads a comma-separated list of compartment handles as typed in
+// the form; blanks between commas are dropped, the rest the service checks.
+func handles(s string) []string {
+	out := []string{}
+	for _, h := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // grantable lists the roles the viewer may give in orgID.
@@ -85,6 +98,7 @@ func (u *UI) newUserPage(w http.ResponseWriter, r *http.Request, in identity.New
 	}
 	d.In = in
 	d.Roles = grantable(p.Actor.Viewer, in.Org)
+	d.CanGrant = policy.Decide(p.Actor.Viewer, policy.GrantCompartment, policy.Target{OrgID: in.Org}) == nil
 	p.D = d
 	return p, nil
 }
@@ -114,6 +128,9 @@ func (u *UI) userCreate(w http.ResponseWriter, r *http.Request) {
 	f := r.PostFormValue
 	in := identity.NewUser{Username: f("username"), DisplayName: f("display_name"), Email: f("email"),
 		Org: f("org"), Role: policy.Role(f("role")), Locale: f("locale"), Password: f("password")}
+	if policy.Decide(actorOf(r).Viewer, policy.GrantCompartment, policy.Target{OrgID: in.Org}) == nil {
+		in.Compartments = handles(f("compartments"))
+	}
 	created, err := u.d.Identity.CreateUser(r.Context(), actorOf(r), in)
 	if err != nil {
 		if c := errs.CodeOf(err); c != errs.Invalid && c != errs.Conflict {
@@ -138,7 +155,8 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request, usr identity.U
 	p.Nav = "users"
 	v := p.Actor.Viewer
 	d := userFormData{User: usr, Locales: identity.Locales,
-		CanManage: policy.Decide(v, policy.ManageUsers, policy.Target{OrgID: usr.OrgID, Role: usr.Role}) == nil}
+		CanManage: policy.Decide(v, policy.ManageUsers, policy.Target{OrgID: usr.OrgID, Role: usr.Role}) == nil,
+		CanGrant:  policy.Decide(v, policy.GrantCompartment, policy.Target{OrgID: usr.OrgID, UserID: usr.ID}) == nil}
 	if d.CanManage {
 		d.Roles = grantable(v, usr.OrgID)
 	}
@@ -192,6 +210,10 @@ func (u *UI) userUpdate(w http.ResponseWriter, r *http.Request) {
 		role, disabled := policy.Role(f("role")), f("disabled") == "1"
 		patch.Role, patch.Disabled = &role, &disabled
 	}
+	if policy.Decide(a.Viewer, policy.GrantCompartment, policy.Target{OrgID: usr.OrgID, UserID: usr.ID}) == nil {
+		comps := handles(f("compartments"))
+		patch.Compartments = &comps
+	}
 	if _, err := u.d.Identity.UpdateUser(r.Context(), a, usr.ID, patch); err != nil {
 		if c := errs.CodeOf(err); c != errs.Invalid && c != errs.Conflict {
 			u.fail(w, r, err)
@@ -200,6 +222,9 @@ func (u *UI) userUpdate(w http.ResponseWriter, r *http.Request) {
 		usr.DisplayName, usr.Email, usr.Locale = name, email, locale
 		if patch.Role != nil {
 			usr.Role, usr.Disabled = *patch.Role, *patch.Disabled
+		}
+		if patch.Compartments != nil {
+			usr.Compartments = *patch.Compartments
 		}
 		u.renderForm(w, "user_form", u.editUserPage(w, r, usr), err)
 		return

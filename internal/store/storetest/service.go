@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +116,45 @@ func testService(t *testing.T, db *store.DB) {
 		t.Fatalf("revoked token: %v", err)
 	}
 
+	// Compartments: only a hub administrator gives or takes them; a refusal
+	// changes nothing; handles are normalised and checked.
+	comps := []string{"k-defence"}
+	if _, err := svc.UpdateUser(ctx, ia, "ia", identity.UserPatch{Compartments: &comps}); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("org admin granted themselves a compartment: %v", err)
+	}
+	if _, err := svc.CreateUser(ctx, ia, identity.NewUser{Username: "y", Org: "isp", Password: pw, Compartments: comps}); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("org admin created a person with a compartment: %v", err)
+	}
+	if u, _ := db.User(ctx, ispAdmin.ID); len(u.Compartments) != 0 {
+		t.Fatalf("refused grant stored: %v", u.Compartments)
+	}
+	messy := []string{" K-Energy", "k-defence", "k-defence"}
+	got, err := svc.UpdateUser(ctx, hub, "ia", identity.UserPatch{Compartments: &messy})
+	if want := []string{"k-defence", "k-energy"}; err != nil || !slices.Equal(got.Compartments, want) {
+		t.Fatalf("hub grant: %v, %v; want %v", got.Compartments, err, want)
+	}
+	if u, _ := db.User(ctx, ispAdmin.ID); !slices.Equal(u.Compartments, got.Compartments) {
+		t.Fatalf("stored %v, answered %v", u.Compartments, got.Compartments)
+	}
+	same := []string{"k-energy", "k-defence"}
+	name := "ISP admin"
+	if _, err := svc.UpdateUser(ctx, ia, "ia", identity.UserPatch{DisplayName: &name, Compartments: &same}); err != nil {
+		t.Fatalf("repeating one's compartments unchanged: %v", err)
+	}
+	bad := []string{"K Defence!"}
+	_, err = svc.UpdateUser(ctx, hub, "ia", identity.UserPatch{Compartments: &bad})
+	if f := errs.Fields(err); !errs.Is(err, errs.Invalid) || len(f) != 1 || f[0].Field != "compartments" {
+		t.Fatalf("bad handle: %v", err)
+	}
+	spy, err := svc.CreateUser(ctx, hub, identity.NewUser{Username: "spy", Org: "ncc", Password: pw, Compartments: []string{"k-defence"}})
+	if err != nil || !slices.Equal(spy.Compartments, []string{"k-defence"}) {
+		t.Fatalf("hub created a person with a compartment: %+v %v", spy, err)
+	}
+	none := []string{}
+	if got, err := svc.UpdateUser(ctx, hub, "ia", identity.UserPatch{Compartments: &none}); err != nil || got.Compartments == nil || len(got.Compartments) != 0 {
+		t.Fatalf("hub removed compartments: %#v %v", got.Compartments, err)
+	}
+
 	// The last hub administrator stays.
 	role := policy.Analyst
 	if _, err := svc.UpdateUser(ctx, hub, "admin", identity.UserPatch{Role: &role}); !errs.Is(err, errs.Conflict) {
@@ -128,9 +169,13 @@ func testService(t *testing.T, db *store.DB) {
 	count := map[string]int{}
 	for _, r := range recs {
 		count[r.Action+"/"+string(r.Outcome)]++
+		if r.Action == "user.update" && r.Outcome == audit.Success && strings.Contains(string(r.Detail), `"compartments":["k-defence","k-energy"]`) {
+			count["user.update/compartments"]++
+		}
 	}
 	for _, want := range []string{"org.create/success", "user.create/success", "auth.login/success", "auth.login/failure",
 		"org.update/denied", "org.update/success", "user.create/denied", "user.list/denied", "token.create/success",
+		"user.update/denied", "user.update/success", "user.update/compartments",
 		"token.revoke/success", "token.revoke/failure", "org.create/denied"} {
 		if count[want] == 0 {
 			t.Errorf("audit trail lacks %s (have %v)", want, count)

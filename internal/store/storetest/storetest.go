@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -197,7 +198,12 @@ func testUsers(t *testing.T, db *store.DB) {
 	noOrg := user(identity.Org{ID: "missing"}, "bob", policy.Analyst)
 	mustCode(t, db.Transact(ctx, func(tx identity.Tx) error { return tx.CreateUser(ctx, noOrg) }), errs.Invalid)
 
+	if got, err := db.User(ctx, u.ID); err != nil || got.Compartments == nil || len(got.Compartments) != 0 {
+		t.Fatalf("new user's compartments: %#v, %v; want an empty list", got.Compartments, err)
+	}
+
 	u.Role, u.Disabled, u.Email = policy.Analyst, true, "a@alpha.example.jp"
+	u.Compartments = []string{"k-defence", "k-energy"}
 	tx(t, db, func(tx identity.Tx) error {
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -209,15 +215,27 @@ func testUsers(t *testing.T, db *store.DB) {
 	})
 	got, err := db.UserByUsername(ctx, "ALICE")
 	if err != nil || got.Role != policy.Analyst || !got.Disabled || got.PasswordHash != "$argon2id$y" ||
-		got.LastLoginAt == nil || !got.LastLoginAt.Equal(t0.Add(time.Hour)) {
+		got.LastLoginAt == nil || !got.LastLoginAt.Equal(t0.Add(time.Hour)) || !slices.Equal(got.Compartments, u.Compartments) {
 		t.Fatalf("user: %+v %v", got, err)
 	}
 	if n, err := db.CountUsers(ctx, "", string(policy.Analyst)); err != nil || n != 0 {
 		t.Fatalf("count of enabled analysts = %d, %v; want 0 (disabled)", n, err)
 	}
 	list, err := db.ListUsers(ctx, identity.UserFilter{OrgID: a.ID, Query: "ALI"})
-	if err != nil || len(list) != 1 {
+	if err != nil || len(list) != 1 || !slices.Equal(list[0].Compartments, u.Compartments) {
 		t.Fatalf("list users: %v %v", list, err)
+	}
+	// Created with compartments; emptied again.
+	c := user(a, "carol", policy.Analyst)
+	c.Compartments = []string{"k-defence"}
+	tx(t, db, func(tx identity.Tx) error { return tx.CreateUser(ctx, c) })
+	if got, err := db.UserByUsername(ctx, "carol"); err != nil || !slices.Equal(got.Compartments, c.Compartments) {
+		t.Fatalf("created with compartments: %+v %v", got, err)
+	}
+	u.Compartments = nil
+	tx(t, db, func(tx identity.Tx) error { return tx.UpdateUser(ctx, u) })
+	if got, err := db.User(ctx, u.ID); err != nil || got.Compartments == nil || len(got.Compartments) != 0 {
+		t.Fatalf("emptied compartments: %#v, %v", got.Compartments, err)
 	}
 }
 
