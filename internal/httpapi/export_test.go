@@ -5,11 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 )
+
+// deserved are the real objects the hub refuses, with the reason: the OASIS
+// interop test marks a campaign with a marking-definition that is defined
+// nowhere (…5ec, next to TLP 1.0 RED …5ed), which is what it tests.
+var deserved = map[string]string{
+	"interop-objectmarking-test.json campaign--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ec",
+}
 
 // TestRealBundlesRoundTrip shares the OASIS STIX 2.1 example bundles and
 // checks that the export gives every object back equal to its input as
@@ -33,10 +41,16 @@ func TestRealBundlesRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %d %s", filepath.Base(f), r.status, r.body)
 		}
 		json.Unmarshal(r.body, &res)
+		rejected := map[string]bool{}
 		for _, it := range res.Items {
-			if it.Status == intel.Rejected {
-				t.Errorf("%s: object %d (%s) rejected: %s %s", filepath.Base(f), it.Index, it.ID, it.Field, it.Error)
+			if it.Status != intel.Rejected {
+				continue
 			}
+			if why, ok := deserved[filepath.Base(f)+" "+it.ID]; ok && strings.Contains(it.Error, why) {
+				rejected[it.ID] = true
+				continue
+			}
+			t.Errorf("%s: object %d (%s) rejected: %s %s", filepath.Base(f), it.Index, it.ID, it.Field, it.Error)
 		}
 		var bundle struct {
 			Type    string
@@ -50,6 +64,9 @@ func TestRealBundlesRoundTrip(t *testing.T) {
 			var v map[string]any
 			json.Unmarshal(o, &v)
 			id := v["id"].(string)
+			if rejected[id] {
+				continue
+			}
 			if mod, ok := v["modified"].(string); ok {
 				id += "@" + mod
 			}

@@ -161,6 +161,15 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 		if err != nil {
 			return err
 		}
+		unmarked, err := unknownMarkings(ctx, tx, objs)
+		if err != nil {
+			return err
+		}
+		for i, e := range unmarked {
+			if hidden[i] == nil {
+				hidden[i] = e
+			}
+		}
 		for i, pd := range todo {
 			if err := hidden[i]; err != nil {
 				res.add(rejected(pd.idx, pd.o.ID, err))

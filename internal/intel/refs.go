@@ -62,3 +62,62 @@ func hiddenRefs(ctx context.Context, tx Tx, m policy.Member, objs []Object) (map
 	}
 	return out, nil
 }
+
+// unknownMarkings finds the objects marked with a marking-definition the
+// hub does not know: neither a TLP marking, nor defined in the same input,
+// nor stored. Such a record is refused, because nobody could say who may
+// see it.
+func unknownMarkings(ctx context.Context, tx Tx, objs []Object) (map[int]error, error) {
+	defined := map[string]bool{}
+	for _, o := range objs {
+		if o.Type == "marking-definition" {
+			defined[o.ID] = true
+		}
+	}
+	type use struct {
+		i  int
+		id string
+	}
+	var uses []use
+	var ids []string
+	for i, o := range objs {
+		var m struct {
+			Refs     []string `json:"object_marking_refs"`
+			Granular []struct {
+				Ref string `json:"marking_ref"`
+			} `json:"granular_markings"`
+		}
+		if json.Unmarshal(o.Raw, &m) != nil {
+			continue
+		}
+		for _, g := range m.Granular {
+			if g.Ref != "" {
+				m.Refs = append(m.Refs, g.Ref)
+			}
+		}
+		for _, r := range m.Refs {
+			if _, tlp := policy.TLPOfMarking(r); tlp || defined[r] {
+				continue
+			}
+			uses = append(uses, use{i, r})
+			ids = append(ids, r)
+		}
+	}
+	out := map[int]error{}
+	if len(uses) == 0 {
+		return out, nil
+	}
+	known, err := tx.LatestMeta(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range uses {
+		if _, ok := known[u.id]; !ok {
+			if _, dup := out[u.i]; !dup {
+				out[u.i] = errs.F(errs.Invalid, "object_marking_refs",
+					"refers to %s, a marking the hub does not know; share its marking-definition first or in the same bundle", u.id)
+			}
+		}
+	}
+	return out, nil
+}

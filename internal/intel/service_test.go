@@ -204,6 +204,14 @@ func TestNoViewerSeesWhatTheRulesForbid(t *testing.T) {
 		if len(listed) != want {
 			t.Fatalf("List for %s: %d objects, the rules allow %d", v.Username, len(listed), want)
 		}
+		var exported []intel.Object
+		if _, err := w.svc.Each(ctx, v, intel.Filter{}, func(o intel.Object) error { exported = append(exported, o); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		check("Export", v, exported)
+		if len(exported) != want {
+			t.Fatalf("Export for %s: %d objects, the rules allow %d", v.Username, len(exported), want)
+		}
 		for _, q := range []string{"198.51.100.3", "198.51.100.0/24", "evil.example", "h5.evil.example"} {
 			res, err := w.svc.Search(ctx, v, q)
 			if err != nil {
@@ -336,5 +344,35 @@ func TestReferenceToHiddenObjectRefused(t *testing.T) {
 	res, _ = w.svc.Put(ctx, a, []byte(rel(3, secret)), intel.Sharing{TLP: policy.AmberStrict}, "api")
 	if res.Created != 1 {
 		t.Fatalf("author's relationship: %+v", res)
+	}
+}
+
+// TestUnknownMarkingRefused: an object marked with a marking-definition the
+// hub does not know is refused; defined in the same bundle, or stored
+// before, it is accepted.
+func TestUnknownMarkingRefused(t *testing.T) {
+	w := newWorld(t, rand.New(rand.NewPCG(4, 4)))
+	ctx := t.Context()
+	a := w.actors[0]
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	const md = "marking-definition--34098fce-860f-48ae-8e50-000000000001"
+	marked := func(n int) string {
+		return strings.Replace(indicator(fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n), n, t0), `"pattern_type"`,
+			`"object_marking_refs":["`+md+`"],"pattern_type"`, 1)
+	}
+	res, err := w.svc.Put(ctx, a, []byte(marked(1)), intel.Sharing{TLP: policy.Green}, "api")
+	if err != nil || res.Rejected != 1 || res.Items[0].Field != "object_marking_refs" {
+		t.Fatalf("unknown marking: %+v %v", res, err)
+	}
+	def := `{"type":"marking-definition","spec_version":"2.1","id":"` + md + `","created":"2026-01-01T00:00:00.000Z",` +
+		`"definition_type":"statement","definition":{"statement":"Copyright 2026 Example"}}`
+	bundle := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-0000000000d1","objects":[` + def + "," + marked(2) + `]}`
+	res, err = w.svc.Put(ctx, a, []byte(bundle), intel.Sharing{TLP: policy.Green}, "api")
+	if err != nil || res.Created != 2 {
+		t.Fatalf("marking defined in the bundle: %+v %v", res, err)
+	}
+	res, err = w.svc.Put(ctx, a, []byte(marked(3)), intel.Sharing{TLP: policy.Green}, "api")
+	if err != nil || res.Created != 1 {
+		t.Fatalf("marking stored before: %+v %v", res, err)
 	}
 }
