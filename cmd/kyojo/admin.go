@@ -120,6 +120,7 @@ with --password-stdin (one line); otherwise one is generated and printed.`)
 	fs.StringVar(&in.Email, "email", "", "e-mail address")
 	fs.StringVar(&in.DisplayName, "display-name", "", "name shown in the UI")
 	fs.StringVar(&in.Locale, "locale", "ja", "UI language: ja or en")
+	compartments := fs.String("compartments", "", "need-to-know compartments the person holds, comma-separated")
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	svc, closeFn, err := openService(ctx, env, fs, args[1:])
 	if err != nil {
@@ -127,6 +128,11 @@ with --password-stdin (one line); otherwise one is generated and printed.`)
 	}
 	defer closeFn()
 	in.Role = policy.Role(*role)
+	for _, c := range strings.Split(*compartments, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			in.Compartments = append(in.Compartments, c)
+		}
+	}
 	generated := false
 	if *stdin {
 		line, err := bufio.NewReader(env.Stdin).ReadString('\n')

@@ -242,7 +242,7 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("org add: %s", out)
 	}
 	out = kyojo(t, "a long enough password\n", "user", "add", "--data", data, "--username", "sato", "--org", "kaede-bank",
-		"--role", "org_admin", "--password-stdin")
+		"--role", "org_admin", "--password-stdin", "--compartments", "k-finance, k-crisis")
 	if !strings.Contains(out, "created sato") || strings.Contains(out, "password:") {
 		t.Fatalf("user add: %s", out)
 	}
