@@ -119,12 +119,12 @@ func TestPagesRender(t *testing.T) {
 		`"created":"2026-04-01T00:00:00.000Z","modified":"2026-04-01T00:00:00.000Z","relationship_type":"related-to",`+
 		`"source_ref":"indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a02","target_ref":"indicator--5f0e0d5e-1f57-4b53-9c7b-0d3c6f3b9a01"}`,
 		intel.Sharing{TLP: policy.AmberStrict})
-	intelPages := []string{"/intel", "/intel?type=indicator&tlp=clear", "/intel/new", "/search", "/search?value=203.0.113.0%2F24",
+	intelPages := []string{"/intel", "/intel?type=indicator&tlp=clear", "/intel/new", "/intel/import", "/intel/export", "/search", "/search?value=203.0.113.0%2F24",
 		"/search?value=nothing.example", obj, "/intel/relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad"}
 	missing := regexp.MustCompile(`\[[a-z_]+\.[a-z0-9_.]+\]`)
 	for _, lang := range []string{"ja", "en"} {
 		for who, paths := range map[*client][]string{
-			admin:   append([]string{"/", "/evidence", req, "/retention", "/ledger", proof, "/audit"}, intelPages[:7]...),
+			admin:   append([]string{"/", "/evidence", req, "/retention", "/ledger", proof, "/audit"}, intelPages[:9]...),
 			officer: append([]string{"/", "/evidence", "/evidence/new", req, "/ledger"}, intelPages...),
 		} {
 			status, body, _ := who.post("/lang", url.Values{"csrf": {who.token("/", "/lang")}, "lang": {lang}, "next": {"/"}})

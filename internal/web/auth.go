@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,11 +43,30 @@ func (u *UI) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	return u.checkFormMax(w, r, httpx.MaxBody)
 }
 
-// checkFormMax is checkForm for a form of up to limit bytes.
+// formMemory is how much of a multipart form is held in memory; the rest
+// of its files is spooled to temporary files, which net/http removes when
+// the request ends.
+const formMemory = 8 << 20
+
+// checkFormMax is checkForm for a form of up to limit bytes. A multipart
+// form (enctype="multipart/form-data", for file uploads) is read whole,
+// files included, before its token is checked: its token is one of its
+// parts, and net/http's ParseForm leaves multipart bodies unread. A body
+// over limit is answered 413.
 func (u *UI) checkFormMax(w http.ResponseWriter, r *http.Request, limit int64) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if err := r.ParseForm(); err != nil {
-		u.fail(w, r, errs.E(errs.Malformed, "the form could not be read"))
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(min(limit, formMemory))
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			u.fail(w, r, errs.E(errs.TooLarge, "the form is larger than %d MiB", limit>>20))
+		} else {
+			u.fail(w, r, errs.E(errs.Malformed, "the form could not be read"))
+		}
 		return false
 	}
 	b := u.binding(w, r, false)

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -66,6 +68,37 @@ func (c *client) post(path string, form url.Values) (int, string, *http.Response
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// upload posts a multipart form with the fields and one file named
+// filename holding content under the field "file".
+func (c *client) upload(path string, fields url.Values, filename, content string) (int, string, *http.Response) {
+	c.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for key, vs := range fields {
+		for _, v := range vs {
+			if err := mw.WriteField(key, v); err != nil {
+				c.t.Fatal(err)
+			}
+		}
+	}
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := io.WriteString(fw, content); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		c.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.h.URL+path, &b)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.do(req)
 }
 

@@ -142,6 +142,20 @@ var errorKeys = []struct{ prefix, key string }{
 	{"only the organisation that shared", k("msg.not_sharer")},
 	{"is not a valid URL", k("msg.url")},
 	{"type an IP address, CIDR block", k("msg.search_empty")},
+	{"the form is larger than", k("msg.form_too_large")},
+	{"the file is empty", k("msg.file_empty")},
+	{"must be a column number", k("msg.column")},
+	{"cell starts with =", k("msg.formula")},
+	{"value of unknown type", k("msg.value_unknown")},
+	{"empty value", k("msg.required")},
+	{"invalid e-mail address", k("msg.email")},
+	{"invalid domain name", k("msg.domain")},
+	{"invalid URL", k("msg.url")},
+	{"invalid md5 digest", k("msg.digest")},
+	{"invalid sha1 digest", k("msg.digest")},
+	{"invalid sha256 digest", k("msg.digest")},
+	{"invalid sha512 digest", k("msg.digest")},
+	{"unrecognised time", k("msg.time")},
 }
 
 // message returns e's text in lang.

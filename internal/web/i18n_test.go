@@ -83,6 +83,21 @@ func TestEnumLabels(t *testing.T) {
 	for _, v := range wizardKinds {
 		keys = append(keys, "wkind."+v)
 	}
+	for _, v := range importFormats {
+		keys = append(keys, "ifmt."+v)
+	}
+	for _, v := range importKinds {
+		keys = append(keys, "ikind."+v)
+	}
+	for _, v := range importDelimiters {
+		keys = append(keys, "delim."+v)
+	}
+	for _, v := range exportFormats {
+		keys = append(keys, "exportfmt."+v, "exportwhat."+v, "exportwho."+v)
+	}
+	for _, v := range exportKinds {
+		keys = append(keys, "vkind."+v)
+	}
 	for _, v := range []intel.Status{intel.Created, intel.Updated, intel.Skipped, intel.Rejected} {
 		keys = append(keys, "istatus."+string(v))
 	}

@@ -41,6 +41,14 @@ type shareData struct {
 	Name        string
 	Description string
 	ValidFrom   string // datetime-local, Japan time
+	sharingData
+
+	Kinds []string
+}
+
+// sharingData is the sharing controls of a form (the "sharing" partial):
+// what was chosen, and what is on offer.
+type sharingData struct {
 	TLP         string
 	Communities []string // ids ticked
 	Orgs        []string // ids chosen
@@ -49,15 +57,47 @@ type shareData struct {
 
 	AllCommunities []identity.Community // those the viewer may share to
 	AllOrgs        []identity.Org       // recipient organisations on offer
-	Kinds          []string
 	TLPs           []policy.TLP
 }
 
 // HasCommunity reports whether the community id is ticked.
-func (d shareData) HasCommunity(id string) bool { return slices.Contains(d.Communities, id) }
+func (d sharingData) HasCommunity(id string) bool { return slices.Contains(d.Communities, id) }
 
 // HasOrg reports whether the organisation id is chosen.
-func (d shareData) HasOrg(id string) bool { return slices.Contains(d.Orgs, id) }
+func (d sharingData) HasOrg(id string) bool { return slices.Contains(d.Orgs, id) }
+
+// sharingForm reads the sharing controls of a parsed POST form.
+func sharingForm(r *http.Request) sharingData {
+	f := r.PostFormValue
+	return sharingData{TLP: f("tlp"), Communities: r.PostForm["communities"], Orgs: r.PostForm["orgs"],
+		Users: f("users"), Anonymous: f("anonymous") == "1"}
+}
+
+// offerSharing fills in what the sharing controls offer a: the communities
+// its organisation belongs to (every one to a hub administrator), the other
+// organisations that are not disabled, and the TLP levels.
+func (u *UI) offerSharing(r *http.Request, a identity.Actor, d *sharingData) error {
+	cs, err := u.d.Identity.ListCommunities(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if a.Role == policy.HubAdmin || slices.Contains(c.Members, a.OrgID) {
+			d.AllCommunities = append(d.AllCommunities, c)
+		}
+	}
+	orgs, err := u.d.Identity.ListOrgs(r.Context(), a, identity.OrgFilter{})
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o.ID != a.OrgID && !o.Disabled {
+			d.AllOrgs = append(d.AllOrgs, o)
+		}
+	}
+	d.TLPs = policy.TLPs
+	return nil
+}
 
 // shareResultData is the outcome of a share.
 type shareResultData struct {
@@ -75,26 +115,10 @@ type resultItem struct {
 func (u *UI) sharePage(w http.ResponseWriter, r *http.Request, d shareData) (*page, error) {
 	p := u.newPage(w, r, k("share.title"))
 	p.Nav = "intel"
-	a := p.Actor
-	cs, err := u.d.Identity.ListCommunities(r.Context(), a)
-	if err != nil {
+	if err := u.offerSharing(r, p.Actor, &d.sharingData); err != nil {
 		return nil, err
 	}
-	for _, c := range cs {
-		if a.Role == policy.HubAdmin || slices.Contains(c.Members, a.OrgID) {
-			d.AllCommunities = append(d.AllCommunities, c)
-		}
-	}
-	orgs, err := u.d.Identity.ListOrgs(r.Context(), a, identity.OrgFilter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range orgs {
-		if o.ID != a.OrgID && !o.Disabled {
-			d.AllOrgs = append(d.AllOrgs, o)
-		}
-	}
-	d.Kinds, d.TLPs = wizardKinds, policy.TLPs
+	d.Kinds = wizardKinds
 	p.D = d
 	return p, nil
 }
@@ -105,7 +129,7 @@ func (u *UI) shareNew(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	p, err := u.sharePage(w, r, shareData{Mode: "wizard", Kind: "auto", TLP: string(policy.Amber),
+	p, err := u.sharePage(w, r, shareData{Mode: "wizard", Kind: "auto", sharingData: sharingData{TLP: string(policy.Amber)},
 		ValidFrom: time.Now().In(jst).Format("2006-01-02T15:04")})
 	if err != nil {
 		u.fail(w, r, err)
@@ -121,8 +145,7 @@ func (u *UI) shareCreate(w http.ResponseWriter, r *http.Request) {
 	f := r.PostFormValue
 	d := shareData{Mode: f("mode"), STIX: f("stix"), Kind: f("kind"), Value: strings.TrimSpace(f("value")),
 		Name: strings.TrimSpace(f("name")), Description: strings.TrimSpace(f("description")),
-		ValidFrom: strings.TrimSpace(f("valid_from")), TLP: f("tlp"), Communities: r.PostForm["communities"],
-		Orgs: r.PostForm["orgs"], Users: f("users"), Anonymous: f("anonymous") == "1"}
+		ValidFrom: strings.TrimSpace(f("valid_from")), sharingData: sharingForm(r)}
 	if d.Mode != "stix" {
 		d.Mode = "wizard"
 	}
@@ -136,7 +159,7 @@ func (u *UI) shareCreate(w http.ResponseWriter, r *http.Request) {
 	} else {
 		raw = buildIndicator(d, time.Now(), &l)
 	}
-	sh := sharingOf(d, &l)
+	sh := sharingOf(d.sharingData, &l)
 	err := l.Err()
 	var res intel.Result
 	if err == nil {
@@ -202,8 +225,8 @@ func formFields(fields []*errs.Error) error {
 	return l.Err()
 }
 
-// sharingOf reads the sharing controls.
-func sharingOf(d shareData, l *errs.List) intel.Sharing {
+// sharingOf reads the sharing controls; problems are added to l.
+func sharingOf(d sharingData, l *errs.List) intel.Sharing {
 	sh := intel.Sharing{Communities: d.Communities, Orgs: d.Orgs, Anonymous: d.Anonymous}
 	if d.TLP != "" {
 		t, ok := policy.ParseTLP(d.TLP)

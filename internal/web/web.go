@@ -119,6 +119,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /intel", u.signedIn(u.intelList))
 		mux.HandleFunc("GET /intel/new", u.signedIn(u.shareNew))
 		mux.HandleFunc("POST /intel/new", u.signedIn(u.shareCreate))
+		mux.HandleFunc("GET /intel/import", u.signedIn(u.importNew))
+		mux.HandleFunc("POST /intel/import", u.signedIn(u.importCreate))
+		mux.HandleFunc("GET /intel/export", u.signedIn(u.intelExport))
 		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
 		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
 	}
