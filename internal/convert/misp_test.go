@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/kyojo-hub/kyojo/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,7 +394,7 @@ func TestMISPReimportStable(t *testing.T) {
 // TestRealMISPEvents converts every real event; only the rejections listed
 // are expected, each for the reason given.
 func TestRealMISPEvents(t *testing.T) {
-	dir := filepath.Join(findShared(), "misp", "events")
+	dir := filepath.Join(sharedtest.Dir(), "misp", "events")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
 		t.Skipf("no real MISP events in %s", dir)
@@ -505,22 +506,5 @@ func TestMISPStixComparison(t *testing.T) {
 		if _, ok := th[u]; !ok {
 			t.Errorf("event %s: only in ours", u)
 		}
-	}
-}
-
-// findShared walks up from the package directory to the shared/testdata
-// folder that lies beside the repository, or returns "" when there is none.
-func findShared() string {
-	d, _ := filepath.Abs(".")
-	for {
-		c := filepath.Join(d, "shared", "testdata")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return ""
-		}
-		d = p
 	}
 }

@@ -200,18 +200,9 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 		if err != nil {
 			return err
 		}
-		hidden, err := hiddenRefs(ctx, tx, m, objs)
+		hidden, err := refusals(ctx, tx, m, objs)
 		if err != nil {
 			return err
-		}
-		unmarked, err := unknownMarkings(ctx, tx, objs)
-		if err != nil {
-			return err
-		}
-		for i, e := range unmarked {
-			if hidden[i] == nil {
-				hidden[i] = e
-			}
 		}
 		var fresh []Object
 		inBatch := map[string]bool{}

@@ -157,18 +157,9 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 		for i, pd := range todo {
 			objs[i] = pd.o
 		}
-		hidden, err := hiddenRefs(ctx, tx, m, objs)
+		hidden, err := refusals(ctx, tx, m, objs)
 		if err != nil {
 			return err
-		}
-		unmarked, err := unknownMarkings(ctx, tx, objs)
-		if err != nil {
-			return err
-		}
-		for i, e := range unmarked {
-			if hidden[i] == nil {
-				hidden[i] = e
-			}
 		}
 		for i, pd := range todo {
 			if err := hidden[i]; err != nil {

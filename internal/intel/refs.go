@@ -121,3 +121,22 @@ func unknownMarkings(ctx context.Context, tx Tx, objs []Object) (map[int]error, 
 	}
 	return out, nil
 }
+
+// refusals merges the reasons to refuse objects of one write: references
+// to hidden objects, and unknown markings.
+func refusals(ctx context.Context, tx Tx, m policy.Member, objs []Object) (map[int]error, error) {
+	out, err := hiddenRefs(ctx, tx, m, objs)
+	if err != nil {
+		return nil, err
+	}
+	unmarked, err := unknownMarkings(ctx, tx, objs)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range unmarked {
+		if out[i] == nil {
+			out[i] = e
+		}
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package stix
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/kyojo-hub/kyojo/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,7 +16,7 @@ import (
 // sharedTestdata is kyojo's shared collection of real data, read in place
 // for files this package may not copy (MITRE ATT&CK terms) or does not
 // need to (large ones). Tests that use it skip when it is absent.
-var sharedTestdata = findShared()
+var sharedTestdata = sharedtest.Dir()
 
 // rejection is a real object this package rejects on purpose.
 type rejection struct {
@@ -181,21 +182,4 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 		return v
 	}
 	return reflect.DeepEqual(dec(a), dec(b))
-}
-
-// findShared walks up from the package directory to the shared/testdata
-// folder that lies beside the repository, or returns "" when there is none.
-func findShared() string {
-	d, _ := filepath.Abs(".")
-	for {
-		c := filepath.Join(d, "shared", "testdata")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return ""
-		}
-		d = p
-	}
 }

@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"encoding/json"
+	"github.com/kyojo-hub/kyojo/internal/sharedtest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 // sharedSTIX is the machine's shared corpus of public STIX 2.1 bundles (see
 // its SOURCES.md for provenance and licences). The files are read in place
 // and never copied into the repository.
-var sharedSTIX = filepath.Join(findShared(), "stix21")
+var sharedSTIX = filepath.Join(sharedtest.Dir(), "stix21")
 
 // TestRealIndicators parses the pattern of every STIX indicator in the
 // shared corpus (OASIS examples, MITRE data, and the misp-stix STIX 2.1
@@ -84,21 +85,4 @@ func indicators(v any, out []string) []string {
 		}
 	}
 	return out
-}
-
-// findShared walks up from the package directory to the shared/testdata
-// folder that lies beside the repository, or returns "" when there is none.
-func findShared() string {
-	d, _ := filepath.Abs(".")
-	for {
-		c := filepath.Join(d, "shared", "testdata")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return ""
-		}
-		d = p
-	}
 }
