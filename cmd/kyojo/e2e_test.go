@@ -161,6 +161,14 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if code != 200 || !bytes.Contains(body, []byte(`"admin"`)) {
 		t.Fatalf("GET /api/v1/me with the token = %d %s", code, body)
 	}
+	req, _ := http.NewRequest("GET", h.url+"/taxii2/", nil)
+	req.SetBasicAuth("admin", token)
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/taxii+json") {
+		t.Fatalf("TAXII discovery with Basic auth: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	code, body = get(t, h.url+"/api/v1/organizations?kind=ci_operator", token)
 	if code != 200 {
 		t.Fatalf("organizations: %d %s", code, body)

@@ -23,7 +23,7 @@ var domain = map[string]bool{
 
 // adapters: each talks to one mechanism and must not import another.
 var adapters = map[string]bool{
-	"store/sqlite": true, "store/postgres": true, "httpapi": true, "web": true, "bus": true,
+	"store/sqlite": true, "store/postgres": true, "httpapi": true, "web": true, "bus": true, "taxii": true,
 }
 
 var forbiddenInDomain = []string{"database/sql", "net/http", "os/exec"}

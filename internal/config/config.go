@@ -41,6 +41,7 @@ type Config struct {
 	DefaultTLP      string        `key:"default-tlp" help:"TLP of intelligence shared without one: clear, green, amber, amber+strict or red"`
 	Ledger          bool          `key:"ledger" help:"run the evidence ledger on this node (exactly one node of a hub)"`
 	LedgerOrigin    string        `key:"ledger-origin" help:"the ledger's name in signed checkpoints and its key; never change it once set"`
+	TAXIIKey        string        `key:"taxii-key" help:"secret that signs TAXII paging tokens; every node of a hub needs the same (default: one kept in the data directory)" secret:"true"`
 	WitnessURL      string        `key:"witness-url" help:"another kyojo hub that co-signs this ledger's checkpoints, e.g. https://hub.partner.example"`
 	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`

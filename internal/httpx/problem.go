@@ -106,6 +106,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
 	case errs.Unauthenticated:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kyojo"`)
+		w.Header().Add("WWW-Authenticate", `Basic realm="kyojo", charset="UTF-8"`)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

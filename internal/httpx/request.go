@@ -79,8 +79,10 @@ const SessionCookie = "kyojo_session"
 
 // Auth authenticates every request that carries credentials and puts the
 // actor in its context: "Authorization: Bearer <token>" for machines (via
-// "api"), the session cookie for browsers (via "web"). A request with a bad
-// credential gets 401 at once when it used a bearer token; a stale session
+// "api") or "Authorization: Basic" with a user name and that person's API
+// token as password (TAXII clients), the session cookie for browsers (via
+// "web"). A request with a bad credential gets 401 at once when it used an
+// Authorization header; a stale session
 // cookie only leaves the request anonymous, so the UI can send the person to
 // the sign-in page. Handlers decide whether anonymous is enough.
 func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handler {
@@ -93,13 +95,8 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 			}
 			actor := from
 			if h := r.Header.Get("Authorization"); h != "" {
-				scheme, cred, _ := strings.Cut(h, " ")
-				if !strings.EqualFold(scheme, "Bearer") || cred == "" {
-					WriteProblem(w, r, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>"))
-					return
-				}
 				from.Via = "api"
-				a, u, err := svc.AuthenticateToken(ctx, strings.TrimSpace(cred), from)
+				a, u, err := authenticateHeader(ctx, svc, r, h, from)
 				if err != nil {
 					WriteProblem(w, r, err)
 					return
@@ -121,6 +118,33 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// authenticateHeader checks an Authorization header: "Bearer <token>", or
+// "Basic" with the token's owner's user name and the token as password
+// (what TAXII clients send). A Basic user name that does not own the token
+// is refused like a wrong token.
+func authenticateHeader(ctx context.Context, svc *identity.Service, r *http.Request, h string, from identity.Actor) (identity.Actor, identity.User, error) {
+	scheme, cred, _ := strings.Cut(h, " ")
+	cred = strings.TrimSpace(cred)
+	switch {
+	case strings.EqualFold(scheme, "Bearer") && cred != "":
+		return svc.AuthenticateToken(ctx, cred, from)
+	case strings.EqualFold(scheme, "Basic") && cred != "":
+		user, token, ok := r.BasicAuth()
+		if !ok || user == "" || token == "" {
+			return identity.Actor{}, identity.User{}, errs.E(errs.Unauthenticated, "Basic credentials must be your user name and an API token")
+		}
+		a, u, err := svc.AuthenticateToken(ctx, token, from)
+		if err != nil {
+			return a, u, err
+		}
+		if !strings.EqualFold(strings.TrimSpace(user), u.Username) {
+			return identity.Actor{}, identity.User{}, errs.E(errs.Unauthenticated, "unknown API token")
+		}
+		return a, u, nil
+	}
+	return identity.Actor{}, identity.User{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>, or Basic with your user name and an API token")
 }
 
 // WithActor returns ctx carrying a; for tests and internal callers.

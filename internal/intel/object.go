@@ -57,15 +57,31 @@ type Sharing struct {
 // added first, after the cursor.
 type Filter struct {
 	Types      []string
+	IDs        []string // exact object ids
 	AuthorOrg  string
 	TLP        policy.TLP
 	Community  string
+	Org        string // shared to this organisation by name: Distribution.Orgs holds it
 	Source     string
 	AddedAfter time.Time
 	AfterSeq   int64 // cursor: only rows with a larger store sequence
 	Revoked    *bool
-	Limit      int // 0: 100; at most 1000
+	Versions   Versions // which versions of each id; the zero value is the latest only
+	Limit      int      // 0: 100; at most 1000
 }
+
+// Versions selects versions of each object, as TAXII's match[version]
+// does: a version is selected when any of the set conditions holds. The
+// zero value selects the latest version only.
+type Versions struct {
+	All   bool        // every version
+	First bool        // the oldest version (smallest modified)
+	Last  bool        // the latest version
+	At    []time.Time // the versions modified at exactly these times
+}
+
+// Zero reports whether v selects nothing explicitly (then: latest only).
+func (v Versions) Zero() bool { return !v.All && !v.First && !v.Last && len(v.At) == 0 }
 
 // PageLimit clamps Limit to [1, 1000], 100 when zero.
 func (f Filter) PageLimit() int {
@@ -93,7 +109,8 @@ type Reader interface {
 	Versions(ctx context.Context, id string) ([]Object, error)
 	// Version returns the version of id modified at t.
 	Version(ctx context.Context, id string, t time.Time) (Object, error)
-	// List returns latest versions matching f, in store order after f.AfterSeq.
+	// List returns the versions f selects (the latest unless f.Versions says
+	// otherwise) matching f, in store order after f.AfterSeq.
 	List(ctx context.Context, f Filter) ([]Stored, error)
 	// ByKeys returns the latest versions of objects with a value of kind
 	// whose key is one of keys, or (when lo, hi are set) between lo and hi.

@@ -1,5 +1,5 @@
 // Package server assembles kyojo's HTTP surface: the HTML UI at /, the REST
-// API at /api/v1, health at /healthz and /readyz, and Prometheus metrics at
+// API at /api/v1, TAXII 2.1 at /taxii2/ (when intel is served), health at /healthz and /readyz, and Prometheus metrics at
 // /metrics, behind the shared middleware (request ids, access logs, panics,
 // authentication). It owns no business rules.
 package server
@@ -22,6 +22,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	Version      string
 	TrustProxy   bool // take the client address from X-Forwarded-For
 	SecureCookie bool // mark cookies Secure (behind TLS)
+	// TAXIIKey signs TAXII next tokens; every node of a hub needs the same
+	// one. Empty: a random key per process (tokens die with it).
+	TAXIIKey []byte
 }
 
 // Services are the parts the HTTP surface serves.
@@ -38,6 +42,9 @@ type Services struct {
 	Identity *identity.Service
 	Evidence *evidence.Service // nil when this node runs no ledger
 	Intel    *intel.Service
+	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
+	// store is used if it implements taxii.StatusStore (*store.DB does).
+	TAXIIStatus taxii.StatusStore
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -93,6 +100,15 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	if sv.Intel != nil {
+		st := sv.TAXIIStatus
+		if st == nil {
+			st, _ = svc.Store().(taxii.StatusStore)
+		}
+		if st != nil {
+			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
+		}
+	}
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {

@@ -211,13 +211,43 @@ func (o *ops) intelVersion(ctx context.Context, id string, t time.Time) (intel.O
 
 // intelList reads for intel.Reader.
 func (o *ops) intelList(ctx context.Context, f intel.Filter) ([]intel.Stored, error) {
-	q := `SELECT ` + intelCols + ` FROM intel_objects WHERE latest = ? AND seq > ?`
-	args := []any{true, f.AfterSeq}
+	q := `SELECT ` + intelCols + ` FROM intel_objects WHERE seq > ?`
+	args := []any{f.AfterSeq}
+	if v := f.Versions; v.Zero() {
+		q += ` AND latest = ?`
+		args = append(args, true)
+	} else if !v.All {
+		var or []string
+		if v.Last {
+			or = append(or, `latest = ?`)
+			args = append(args, true)
+		}
+		if v.First {
+			or = append(or, `NOT EXISTS (SELECT 1 FROM intel_objects e WHERE e.id = intel_objects.id AND e.modified < intel_objects.modified)`)
+		}
+		if len(v.At) > 0 {
+			or = append(or, `modified IN (`+placeholders(len(v.At))+`)`)
+			for _, t := range v.At {
+				args = append(args, micros(t))
+			}
+		}
+		q += ` AND (` + strings.Join(or, ` OR `) + `)`
+	}
 	if len(f.Types) > 0 {
 		q += ` AND type IN (` + placeholders(len(f.Types)) + `)`
 		for _, t := range f.Types {
 			args = append(args, t)
 		}
+	}
+	if len(f.IDs) > 0 {
+		q += ` AND id IN (` + placeholders(len(f.IDs)) + `)`
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if f.Org != "" {
+		q += ` AND orgs LIKE ? ESCAPE '\'`
+		args = append(args, `%"`+escapeLike(f.Org)+`"%`)
 	}
 	if f.AuthorOrg != "" {
 		q += ` AND author_org = ?`

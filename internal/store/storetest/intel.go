@@ -62,6 +62,42 @@ func testIntel(t *testing.T, db *store.DB) {
 	if len(rest) != 2 || next2 != 0 {
 		t.Fatalf("page 2: %d, next %d", len(rest), next2)
 	}
+	// Exact ids, versions as TAXII's match[version] selects them, and
+	// objects shared to an organisation by name.
+	for _, tc := range []struct {
+		name string
+		f    intel.Filter
+		want []time.Time // the modified times of the rows, in store order
+	}{
+		{"latest", intel.Filter{IDs: []string{id1}}, []time.Time{t0.Add(time.Hour)}},
+		{"all", intel.Filter{IDs: []string{id1}, Versions: intel.Versions{All: true}}, []time.Time{t0, t0.Add(time.Hour)}},
+		{"first", intel.Filter{IDs: []string{id1}, Versions: intel.Versions{First: true}}, []time.Time{t0}},
+		{"first or last", intel.Filter{IDs: []string{id1}, Versions: intel.Versions{First: true, Last: true}}, []time.Time{t0, t0.Add(time.Hour)}},
+		{"at", intel.Filter{IDs: []string{id1, id2}, Versions: intel.Versions{At: []time.Time{t0}}}, []time.Time{t0, t0}},
+		{"unknown id", intel.Filter{IDs: []string{"indicator--00000000-0000-4000-8000-00000000dead"}}, nil},
+		{"named org", intel.Filter{Org: org.ID}, nil},
+	} {
+		got, err := db.Intel().List(ctx, tc.f)
+		if err != nil || len(got) != len(tc.want) {
+			t.Fatalf("%s: %d rows, %v; want %d", tc.name, len(got), err, len(tc.want))
+		}
+		for i, s := range got {
+			if !s.Modified.Equal(tc.want[i]) || (i > 0 && s.Seq <= got[i-1].Seq) {
+				t.Errorf("%s: row %d modified %s seq %d", tc.name, i, s.Modified, s.Seq)
+			}
+		}
+	}
+	named := "indicator--00000000-0000-4000-8000-00000000000e"
+	if res, err := svc.Put(ctx, a, []byte(ind(named, "192.0.2.14", t0)), intel.Sharing{TLP: policy.Amber, Orgs: []string{org.ID}}, "test"); err != nil || res.Created != 1 {
+		t.Fatalf("put named: %+v %v", res, err)
+	}
+	if got, err := db.Intel().List(ctx, intel.Filter{Org: org.ID}); err != nil || len(got) != 1 || got[0].ID != named {
+		t.Fatalf("named org: %v %v", got, err)
+	}
+	if got, err := db.Intel().List(ctx, intel.Filter{Org: "00000000-0000-7000-8000-00000000beef"}); err != nil || len(got) != 0 {
+		t.Fatalf("other org: %v %v", got, err)
+	}
+
 	conflict := ind(id2, "198.51.100.99", t0) // same version, other content
 	res, _ = svc.Put(ctx, a, []byte(conflict), intel.Sharing{TLP: policy.Green}, "test")
 	if res.Rejected != 1 {
