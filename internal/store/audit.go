@@ -15,11 +15,8 @@ func (o *ops) AppendAudit(ctx context.Context, r *audit.Record) error {
 	if o.tx == nil {
 		return errs.Wrap(errs.E(errs.Internal, "audit append outside a transaction"), "audit")
 	}
-	if !o.auditPrepared {
-		if err := o.d.BeforeAudit(ctx, o.tx); err != nil {
-			return o.mapErr(err, "audit lock")
-		}
-		o.auditPrepared = true
+	if err := o.serialize(ctx); err != nil {
+		return err
 	}
 	var detail any
 	if len(r.Detail) > 0 {
@@ -45,6 +42,22 @@ func (o *ops) AuditAfter(ctx context.Context, seq int64, limit int) ([]audit.Rec
 		return nil, o.mapErr(err, "audit after")
 	}
 	return scanAudit(rows, o)
+}
+
+// serialize takes, once per transaction, the dialect's lock that makes
+// sequence numbers assigned in this transaction commit in order (see
+// Dialect.BeforeAudit): audit appends and intelligence writes both need it,
+// so that readers paging by sequence (the ledger anchor, TAXII) never see a
+// smaller number appear behind one they have passed.
+func (o *ops) serialize(ctx context.Context) error {
+	if o.auditPrepared {
+		return nil
+	}
+	if err := o.d.BeforeAudit(ctx, o.tx); err != nil {
+		return o.mapErr(err, "sequence lock")
+	}
+	o.auditPrepared = true
+	return nil
 }
 
 // ListAudit implements audit.Reader: newest first.

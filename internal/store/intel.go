@@ -319,6 +319,9 @@ func jsonList(s []string) string {
 
 // intelPut writes for intel.Tx.
 func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
+	if err := o.serialize(ctx); err != nil {
+		return err
+	}
 	var cur sql.NullInt64
 	err := o.queryRow(ctx, `SELECT modified FROM intel_objects WHERE id = ? AND latest = ?`, obj.ID, true).Scan(&cur)
 	if err != nil && err != sql.ErrNoRows {
@@ -484,6 +487,12 @@ func (o *ops) metaValues(ctx context.Context, ms map[string]intel.Meta) error {
 // full-size statements are prepared once per call: parsing a 2,000-
 // parameter statement costs as much as running it.
 func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	if err := t.o.serialize(ctx); err != nil {
+		return err
+	}
 	const objRows, valRows = 100, 200
 	const objCols = `(id, modified, type, created, revoked, latest, added_at, source, raw, tlp, author_org, author_user,
 		anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence)`
