@@ -112,21 +112,11 @@ func serve(h handlerFunc, public bool) http.Handler {
 	})
 }
 
-// methods are those the fallback tries when it computes Allow.
-var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
 // fallback answers requests no route matched, asking known (a mux holding
 // the same patterns) which methods the path does take.
 func fallback(known *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range methods {
-			r2 := r.Clone(r.Context())
-			r2.Method = m
-			if _, pattern := known.Handler(r2); pattern != "" {
-				allow = append(allow, m)
-			}
-		}
+		allow := httpx.Allowed(known, r)
 		if len(allow) == 0 {
 			httpx.WriteProblem(w, r, errs.E(errs.NotFound, "no such endpoint: %s", r.URL.Path))
 			return

@@ -312,3 +312,18 @@ func jsonError(err error, limit int64) error {
 	}
 	return &errs.Error{Code: errs.Malformed, Message: "malformed JSON: " + err.Error(), Err: err}
 }
+
+// Allowed returns the methods known (a mux holding an API's patterns)
+// serves for r's path, for a 405 answer's Allow header; none means the
+// path is unknown. It asks for GET, HEAD, POST, PUT, PATCH and DELETE.
+func Allowed(known *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pattern := known.Handler(r2); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}

@@ -168,18 +168,9 @@ func (s *Server) serve(rt route) http.Handler {
 	})
 }
 
-var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
 func fallback(known *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range methods {
-			r2 := r.Clone(r.Context())
-			r2.Method = m
-			if _, pattern := known.Handler(r2); pattern != "" {
-				allow = append(allow, m)
-			}
-		}
+		allow := httpx.Allowed(known, r)
 		if len(allow) == 0 {
 			writeError(w, r, errs.E(errs.NotFound, "no such TAXII endpoint"))
 			return
