@@ -55,7 +55,6 @@ type importer struct {
 	markings []string
 	rep      Report
 	emit     Emit
-	labels   []string
 }
 
 func newImporter(m Mapping, emit Emit) (*importer, error) {

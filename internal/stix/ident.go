@@ -143,11 +143,3 @@ func validUUID(u string) bool {
 	}
 	return false
 }
-
-// refType returns the type part of an identifier, or "" when it has none.
-func refType(id string) string {
-	if i := strings.Index(id, "--"); i > 0 {
-		return id[:i]
-	}
-	return ""
-}

@@ -47,6 +47,15 @@ func TestSignInAndOut(t *testing.T) {
 
 	status, body, resp = c.post("/logout", url.Values{"csrf": {c.tok()}})
 	wantStatus(t, "sign out", status, http.StatusSeeOther, body)
+	cleared := false
+	for _, ck := range resp.Cookies() {
+		if ck.Name == httpx.SessionCookie && ck.MaxAge < 0 {
+			cleared = true
+		}
+	}
+	if !cleared {
+		t.Fatal("sign-out did not clear the session cookie")
+	}
 	status, _, _ = c.get("/")
 	wantStatus(t, "home after sign-out", status, http.StatusSeeOther, "")
 }
