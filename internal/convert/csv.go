@@ -151,7 +151,7 @@ func (im *importer) indicator(line int, c cells) error {
 		return err
 	}
 	im.rep.Converted++
-	return im.emit(Record{Line: line, Object: obj})
+	return im.emit(Record{Line: line, Object: obj, Compact: true})
 }
 
 // fieldErr sets the field of an *errs.Error from Normalize.

@@ -109,7 +109,7 @@ func (c *mispConv) result(objs []any, err error) error {
 		if err != nil {
 			return err
 		}
-		if err := c.emit(Record{Line: c.n, Object: b}); err != nil {
+		if err := c.emit(Record{Line: c.n, Object: b, Compact: true}); err != nil {
 			return err
 		}
 	}
@@ -283,7 +283,7 @@ func (c *mispConv) send(o any) error {
 	if err != nil {
 		return err
 	}
-	return c.emit(Record{Line: c.n, Object: b})
+	return c.emit(Record{Line: c.n, Object: b, Compact: true})
 }
 
 // splitTags separates tlp: tags (the markings, TLP 2.0 ids) from the other

@@ -17,6 +17,9 @@ type Record struct {
 	Line   int             // 1-based line or record number in the input, for messages
 	Object json.RawMessage // a STIX object, or nil when rejected
 	Err    error           // *errs.Error naming the field and why, when rejected
+	// Compact says Object is compact JSON already (as encoding/json writes
+	// it), so the store need not compact it again.
+	Compact bool
 }
 
 // Report counts an import. Read counts input records (CSV and plain lines

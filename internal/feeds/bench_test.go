@@ -44,7 +44,11 @@ func BenchmarkImportCSV1M(b *testing.B) {
 	f.Close()
 	for b.Loop() {
 		b.StopTimer()
-		svc, a := setup(b)
+		var opt intel.Options
+		if s := os.Getenv("KYOJO_BENCH_BATCH"); s != "" {
+			fmt.Sscan(s, &opt.ImportBatch)
+		}
+		svc, a := setupWith(b, opt)
 		in, err := os.Open(path)
 		if err != nil {
 			b.Fatal(err)

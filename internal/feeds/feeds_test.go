@@ -41,6 +41,11 @@ func TestDetect(t *testing.T) {
 
 func setup(t testing.TB) (*intel.Service, identity.Actor) {
 	t.Helper()
+	return setupWith(t, intel.Options{})
+}
+
+func setupWith(t testing.TB, opt intel.Options) (*intel.Service, identity.Actor) {
+	t.Helper()
 	ctx := t.Context()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), nil)
 	if err != nil {
@@ -52,7 +57,7 @@ func setup(t testing.TB) (*intel.Service, identity.Actor) {
 		t.Fatal(err)
 	}
 	a := identity.Actor{Viewer: policy.Viewer{UserID: "u", OrgID: o.ID, Role: policy.Analyst, Scope: policy.ScopeWrite}}
-	return intel.NewService(db.Intel(), db, intel.Options{}), a
+	return intel.NewService(db.Intel(), db, opt), a
 }
 
 func TestImportFormats(t *testing.T) {

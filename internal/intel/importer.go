@@ -2,11 +2,13 @@ package intel
 
 import (
 	"context"
+	"math"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"iter"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,9 +22,10 @@ import (
 // Incoming is one record of an import: a converted STIX object, or the
 // reason the converter rejected the record.
 type Incoming struct {
-	Line   int
-	Object json.RawMessage
-	Err    error
+	Line    int
+	Object  json.RawMessage
+	Err     error
+	Compact bool // Object is compact JSON already
 }
 
 // ImportStats counts an import.
@@ -89,17 +92,19 @@ func (s *Service) Import(ctx context.Context, a identity.Actor, src iter.Seq[Inc
 		objs    []Object
 		lines   []int
 		rejects ImportStats
+		la      lookahead
 	}
 	ready := make(chan prepared, 1)
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		defer close(ready)
-		batch := make([]Incoming, 0, ImportBatch)
+		batch := make([]Incoming, 0, s.opt.ImportBatch)
 		var pre ImportStats
 		send := func() bool {
 			p := prepared{rejects: pre}
 			p.objs, p.lines = s.prepare(batch, dist, sh.Anonymous, source, &p.rejects)
+			p.la = s.preread(pctx, p.objs)
 			batch, pre = batch[:0], ImportStats{}
 			select {
 			case ready <- p:
@@ -115,7 +120,7 @@ func (s *Service) Import(ctx context.Context, a identity.Actor, src iter.Seq[Inc
 				continue
 			}
 			batch = append(batch, in)
-			if len(batch) == ImportBatch && !send() {
+			if len(batch) == s.opt.ImportBatch && !send() {
 				return
 			}
 		}
@@ -123,9 +128,10 @@ func (s *Service) Import(ctx context.Context, a identity.Actor, src iter.Seq[Inc
 			send()
 		}
 	}()
+	var ov overlay
 	for p := range ready {
 		st.merge(p.rejects)
-		if err := s.write(ctx, a, m, p.objs, p.lines, source, sh.Anonymous, &st); err != nil {
+		if err := s.write(ctx, a, m, p.objs, p.lines, p.la, &ov, source, sh.Anonymous, &st); err != nil {
 			return st, err
 		}
 		if progress != nil {
@@ -159,8 +165,9 @@ func (s *Service) prepare(batch []Incoming, dist policy.Distribution, anon bool,
 			mod = now
 		}
 		objs = append(objs, Object{ID: p.ID, Type: p.Type, Created: p.Created, Modified: mod, Revoked: p.Revoked, AddedAt: now,
-			Source: source, Raw: compact(in.Object), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
+			Source: source, Raw: compactIf(in.Object, !in.Compact), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
 			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence})
+		objs[len(objs)-1].setMarkings(p)
 		lines = append(lines, in.Line)
 	}
 	return objs, lines
@@ -183,29 +190,27 @@ func (st *ImportStats) merge(o ImportStats) {
 	}
 }
 
-// write stores one prepared batch in one transaction.
-func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, objs []Object, lines []int, source string,
-	anon bool, st *ImportStats) error {
+// write stores one prepared batch in one transaction, and adds it to ov.
+func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, objs []Object, lines []int, la lookahead,
+	ov *overlay, source string, anon bool, st *ImportStats) error {
 	now := s.clock()
-	return s.store.Transact(ctx, func(tx Tx) error {
-		ids := make([]string, len(objs))
-		for i, o := range objs {
-			ids[i] = o.ID
-		}
-		known, err := tx.LatestMeta(ctx, ids)
+	var done ownBatch
+	err := s.store.Transact(ctx, func(tx Tx) error {
+		before, err := tx.MaxSeq(ctx)
 		if err != nil {
 			return err
 		}
-		owners, err := s.valueOwners(ctx, tx, objs)
+		known, owners, err := s.lookups(ctx, tx, la, ov, objs)
 		if err != nil {
 			return err
 		}
+		updated := false
 		hidden, err := refusals(ctx, tx, m, objs)
 		if err != nil {
 			return err
 		}
-		var fresh []Object
-		inBatch := map[string]bool{}
+		fresh := make([]Object, 0, len(objs))
+		inBatch := make(map[string]bool, len(objs))
 		for i, o := range objs {
 			if err := hidden[i]; err != nil {
 				st.reject(lines[i], o.ID, err)
@@ -217,6 +222,7 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 					st.Skipped++
 					continue
 				}
+				updated = true
 				status, err := s.putOne(ctx, tx, a, o)
 				if isRecordError(err) {
 					st.reject(lines[i], o.ID, err)
@@ -250,9 +256,34 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 		}
 		// Insert in key order: B-tree inserts in order touch pages in
 		// order, which the page cache serves far better than random ones.
-		sort.Slice(fresh, func(i, j int) bool { return fresh[i].ID < fresh[j].ID })
-		return tx.PutNew(ctx, fresh)
+		// (Sort positions, not the large Object values.)
+		order := make([]int, len(fresh))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(fresh[a].ID, fresh[b].ID) })
+		sorted := make([]Object, len(fresh))
+		for i, j := range order {
+			sorted[i] = fresh[j]
+		}
+		if err := tx.PutNew(ctx, sorted); err != nil {
+			return err
+		}
+		after, err := tx.MaxSeq(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.CountAfter(ctx, before, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		done = ownBatch{maxSeq: after, rows: rows, objs: sorted, opaque: updated}
+		return nil
 	})
+	if err == nil {
+		ov.add(done)
+	}
+	return err
 }
 
 func count(st *ImportStats, s Status) {
@@ -268,7 +299,7 @@ func count(st *ImportStats, s Status) {
 
 // valueOwners finds, for the batch's single-value indicators, an existing
 // object about the same value.
-func (s *Service) valueOwners(ctx context.Context, tx Tx, objs []Object) (map[string]Meta, error) {
+func valueOwners(ctx context.Context, tx Lookup, objs []Object) (map[string]Meta, error) {
 	byKind := map[string][]string{}
 	for _, o := range objs {
 		if o.Type == "indicator" && len(o.Values) == 1 {

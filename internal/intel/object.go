@@ -41,6 +41,41 @@ type Object struct {
 	ValidUntil *time.Time `json:"valid_until,omitempty"`
 	Confidence int        `json:"confidence,omitempty"`
 	Score      float64    `json:"score"` // confidence decayed to now (see Decay); 0 when revoked or expired
+
+	// markings are the marking definitions the object references
+	// (object_marking_refs and granular markings), when the parser said.
+	markings      []string
+	markingsKnown bool
+}
+
+func (o *Object) setMarkings(p Parsed) {
+	o.markings = append(append([]string(nil), p.MarkingRefs...), p.GranularRefs...)
+	o.markingsKnown = true
+}
+
+// hashName drops the dashes and quotes of a hash algorithm's name.
+var hashName = strings.NewReplacer("-", "", "'", "")
+
+// markingRefs returns the marking definitions o references.
+func (o Object) markingRefs() []string {
+	if o.markingsKnown {
+		return o.markings
+	}
+	var m struct {
+		Refs     []string `json:"object_marking_refs"`
+		Granular []struct {
+			Ref string `json:"marking_ref"`
+		} `json:"granular_markings"`
+	}
+	if json.Unmarshal(o.Raw, &m) != nil {
+		return nil
+	}
+	for _, g := range m.Granular {
+		if g.Ref != "" {
+			m.Refs = append(m.Refs, g.Ref)
+		}
+	}
+	return m.Refs
 }
 
 // Sharing is how a sharer distributes what they publish.
@@ -127,15 +162,31 @@ type Meta struct {
 	Raw      json.RawMessage // LatestMeta only
 }
 
-// Tx writes in one transaction.
-type Tx interface {
-	Reader
-	audit.Appender
+// Lookup is what bulk writes read before they write.
+type Lookup interface {
 	// LatestMeta returns the latest version's metadata of each id that exists.
 	LatestMeta(ctx context.Context, ids []string) (map[string]Meta, error)
 	// ValueOwners returns, for each key of kind that some latest version is
 	// about, one such object (the most recently stored).
 	ValueOwners(ctx context.Context, kind string, keys []string) (map[string]Meta, error)
+}
+
+// Snapshotter is a store that can serve Lookups from one consistent view
+// outside any write transaction, so that an import reads on one core while
+// it writes on another. seq is the newest stored sequence in that view.
+type Snapshotter interface {
+	Snapshot(ctx context.Context, fn func(seq int64, l Lookup) error) error
+}
+
+// Tx writes in one transaction.
+type Tx interface {
+	Reader
+	audit.Appender
+	Lookup
+	// CountAfter counts the versions stored after seq, up to limit.
+	CountAfter(ctx context.Context, seq int64, limit int) (int, error)
+	// MaxSeq returns the newest stored sequence (0 when empty).
+	MaxSeq(ctx context.Context) (int64, error)
 	// PutNew stores objects whose ids the store does not have yet, as their
 	// first and latest versions. An id that exists is errs.Conflict and
 	// nothing of the call is kept.
@@ -249,7 +300,7 @@ func appendObservable(out []Value, typ, v string) []Value {
 		kind = "mac"
 	case strings.Contains(typ, ":hashes."):
 		alg := typ[strings.Index(typ, ":hashes.")+len(":hashes."):]
-		kind = strings.ToLower(strings.NewReplacer("-", "", "'", "").Replace(alg))
+		kind = strings.ToLower(hashName.Replace(alg))
 	default:
 		return out
 	}

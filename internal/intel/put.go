@@ -67,6 +67,7 @@ type Parsed struct {
 	Raw                json.RawMessage
 	Fields             map[string]any
 	MarkingRefs        []string
+	GranularRefs       []string // the marking_ref of each granular marking
 	ValidFrom, ValidTo *time.Time
 	Confidence         int
 }
@@ -146,6 +147,7 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 		o := Object{ID: p.ID, Type: p.Type, Created: p.Created, Modified: mod, Revoked: p.Revoked, AddedAt: now,
 			Source: source, Raw: compact(raw), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
 			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence}
+		o.setMarkings(p)
 		todo = append(todo, pending{i, o})
 	}
 	m, err := s.Member(ctx, a)
@@ -256,6 +258,14 @@ func sortItems(items []Item) {
 			items[j], items[j-1] = items[j-1], items[j]
 		}
 	}
+}
+
+// compactIf compacts raw when need says so.
+func compactIf(raw []byte, need bool) json.RawMessage {
+	if !need {
+		return raw
+	}
+	return compact(raw)
 }
 
 func compact(raw []byte) json.RawMessage {
@@ -374,6 +384,11 @@ func stixParser(raw []byte) (Parsed, error) {
 		Fields: o.Props, MarkingRefs: o.ObjectMarkingRefs}
 	if err != nil {
 		return p, err
+	}
+	for _, g := range o.GranularMarkings {
+		if g.MarkingRef != "" {
+			p.GranularRefs = append(p.GranularRefs, g.MarkingRef)
+		}
 	}
 	for _, f := range []struct {
 		name string

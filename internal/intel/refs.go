@@ -81,21 +81,7 @@ func unknownMarkings(ctx context.Context, tx Tx, objs []Object) (map[int]error, 
 	var uses []use
 	var ids []string
 	for i, o := range objs {
-		var m struct {
-			Refs     []string `json:"object_marking_refs"`
-			Granular []struct {
-				Ref string `json:"marking_ref"`
-			} `json:"granular_markings"`
-		}
-		if json.Unmarshal(o.Raw, &m) != nil {
-			continue
-		}
-		for _, g := range m.Granular {
-			if g.Ref != "" {
-				m.Refs = append(m.Refs, g.Ref)
-			}
-		}
-		for _, r := range m.Refs {
+		for _, r := range o.markingRefs() {
 			if _, tlp := policy.TLPOfMarking(r); tlp || defined[r] {
 				continue
 			}

@@ -3,6 +3,7 @@ package intel
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
@@ -30,6 +31,7 @@ type Options struct {
 	Decay       Decay      // how scores fall; DefaultDecay when empty
 	HubIdentity string     // the STIX identity id recipients see as author of anonymous objects
 	Now         func() time.Time
+	ImportBatch int // objects per import transaction; ImportBatch when 0
 }
 
 // Service implements the intelligence use cases. Every read filters through
@@ -39,6 +41,8 @@ type Service struct {
 	dir   Directory
 	opt   Options
 	parse Parser
+
+	lookaheadUsed atomic.Int64 // import batches whose pre-read held (tests, metrics)
 }
 
 // NewService returns a Service.
@@ -48,6 +52,9 @@ func NewService(st Store, dir Directory, opt Options) *Service {
 	}
 	if opt.HubIdentity == "" {
 		opt.HubIdentity = "identity--6b796f6a-6f00-4000-8000-000000000001"
+	}
+	if opt.ImportBatch <= 0 {
+		opt.ImportBatch = ImportBatch
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

@@ -49,10 +49,15 @@ type Dialect interface {
 // writers without busy errors; for PostgreSQL both pools are the same.
 type DB struct {
 	ops
-	write *sql.DB
-	read  *sql.DB
-	log   *slog.Logger
+	write   *sql.DB
+	read    *sql.DB
+	log     *slog.Logger
+	closers []func() error // run by Close, last first
 }
+
+// OnClose adds fn to what Close runs before it closes the pools (a dialect's
+// background work, say).
+func (db *DB) OnClose(fn func() error) { db.closers = append(db.closers, fn) }
 
 var _ identity.Store = (*DB)(nil)
 
@@ -69,7 +74,11 @@ func (db *DB) Dialect() string { return db.d.Name() }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	for i := len(db.closers) - 1; i >= 0; i-- {
+		err = errors.Join(err, db.closers[i]())
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

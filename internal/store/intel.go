@@ -71,21 +71,93 @@ func (v intelView) ByKeys(ctx context.Context, kind string, keys []string, lo, h
 	return v.o.intelByKeys(ctx, kind, keys, lo, hi, limit)
 }
 
-var _ intel.Tx = intelTx{}
+var (
+	_ intel.Tx          = intelTx{}
+	_ intel.Snapshotter = intelDB{}
+)
+
+// Snapshot implements intel.Snapshotter: one read-only transaction on the
+// read pool (repeatable read on PostgreSQL, a WAL snapshot on SQLite).
+func (i intelDB) Snapshot(ctx context.Context, fn func(seq int64, l intel.Lookup) error) error {
+	stx, err := i.db.read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return errs.Wrap(err, "begin snapshot")
+	}
+	defer stx.Rollback()
+	v := intelView{&ops{q: stx, d: i.db.d}}
+	var seq int64
+	if err := v.o.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM intel_objects`).Scan(&seq); err != nil {
+		return v.o.mapErr(err, "snapshot")
+	}
+	return fn(seq, v)
+}
+
+// MaxSeq implements intel.Tx. It takes the writers' sequence lock first, so
+// that no other writer's versions appear after it in this transaction.
+func (t intelTx) MaxSeq(ctx context.Context) (int64, error) {
+	if err := t.o.serialize(ctx); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := t.o.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM intel_objects`).Scan(&seq)
+	return seq, t.o.mapErr(err, "max seq")
+}
+
+// CountAfter implements intel.Tx.
+func (t intelTx) CountAfter(ctx context.Context, seq int64, limit int) (int, error) {
+	var n int
+	err := t.o.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM intel_objects WHERE seq > ? LIMIT ?) t`, seq, limit).Scan(&n)
+	return n, t.o.mapErr(err, "count after")
+}
 
 const intelCols = `seq, id, modified, type, created, revoked, latest, added_at, source, raw, tlp, author_org, author_user,
-	anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence`
+	anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence, vals`
+
+// encodeValues is the inline form of an object's values (the vals column):
+// a JSON array of [kind, key, value] triples.
+func encodeValues(vs []intel.Value) string {
+	if len(vs) == 0 {
+		return "[]"
+	}
+	t := make([][3]string, len(vs))
+	for i, v := range vs {
+		t[i] = [3]string{v.Kind, v.Key, v.Value}
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
+}
+
+// decodeValues reads the vals column.
+func decodeValues(s string) ([]intel.Value, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var t [][3]string
+	if err := json.Unmarshal([]byte(s), &t); err != nil {
+		return nil, errs.Wrap(err, "intel values")
+	}
+	out := make([]intel.Value, len(t))
+	for i, x := range t {
+		out[i] = intel.Value{Kind: x[0], Key: x[1], Value: x[2]}
+	}
+	return out, nil
+}
 
 func scanIntel(sc interface{ Scan(...any) error }) (intel.Stored, error) {
 	var s intel.Stored
 	o := &s.Object
 	var mod, created, added int64
-	var raw, tlp, comms, orgs, users, comps string
+	var raw, tlp, comms, orgs, users, comps, vals string
 	var from, until sql.NullInt64
 	err := sc.Scan(&s.Seq, &o.ID, &mod, &o.Type, &created, &o.Revoked, &o.Latest, &added, &o.Source, &raw, &tlp,
-		&o.Dist.AuthorOrg, &o.Dist.AuthorUser, &o.Anonymous, &comms, &orgs, &users, &comps, &from, &until, &o.Confidence)
+		&o.Dist.AuthorOrg, &o.Dist.AuthorUser, &o.Anonymous, &comms, &orgs, &users, &comps, &from, &until, &o.Confidence, &vals)
 	if err != nil {
 		return s, err
+	}
+	if o.Latest { // only the latest version is indexed by its values
+		if o.Values, err = decodeValues(vals); err != nil {
+			return s, err
+		}
 	}
 	o.Modified, o.AddedAt, o.Raw = fromMicros(mod), fromMicros(added), json.RawMessage(raw)
 	if created != 0 {
@@ -122,45 +194,7 @@ func (o *ops) intelObjects(ctx context.Context, q string, args ...any) ([]intel.
 	if err := rows.Err(); err != nil {
 		return nil, o.mapErr(err, "intel query")
 	}
-	return out, o.attachValues(ctx, out)
-}
-
-// attachValues loads the indexed values of latest versions.
-func (o *ops) attachValues(ctx context.Context, objs []intel.Stored) error {
-	idx := map[string][]int{}
-	var ids []any
-	for i, s := range objs {
-		if s.Latest {
-			if _, ok := idx[s.ID]; !ok {
-				ids = append(ids, s.ID)
-			}
-			idx[s.ID] = append(idx[s.ID], i)
-		}
-	}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := o.query(ctx, `SELECT object_id, kind, value, key FROM intel_values WHERE object_id IN (`+
-			placeholders(len(chunk))+`) ORDER BY object_id, kind, key`, chunk...)
-		if err != nil {
-			return o.mapErr(err, "intel values")
-		}
-		for rows.Next() {
-			var id string
-			var v intel.Value
-			if err := rows.Scan(&id, &v.Kind, &v.Value, &v.Key); err != nil {
-				rows.Close()
-				return o.mapErr(err, "scan value")
-			}
-			for _, i := range idx[id] {
-				objs[i].Values = append(objs[i].Values, v)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return o.mapErr(err, "intel values")
-		}
-	}
-	return nil
+	return out, nil
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
@@ -323,7 +357,8 @@ func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
 		return err
 	}
 	var cur sql.NullInt64
-	err := o.queryRow(ctx, `SELECT modified FROM intel_objects WHERE id = ? AND latest = ?`, obj.ID, true).Scan(&cur)
+	var curVals sql.NullString
+	err := o.queryRow(ctx, `SELECT modified, vals FROM intel_objects WHERE id = ? AND latest = ?`, obj.ID, true).Scan(&cur, &curVals)
 	if err != nil && err != sql.ErrNoRows {
 		return o.mapErr(err, "current version")
 	}
@@ -339,11 +374,11 @@ func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
 	}
 	d := obj.Dist
 	_, err = o.exec(ctx, `INSERT INTO intel_objects (id, modified, type, created, revoked, latest, added_at, source, raw, tlp,
-		author_org, author_user, anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		author_org, author_user, anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence, vals)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, latest, micros(obj.AddedAt), obj.Source, string(obj.Raw),
 		string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities), jsonList(d.Orgs), jsonList(d.Users),
-		jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil), obj.Confidence)
+		jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil), obj.Confidence, encodeValues(obj.Values))
 	if err != nil {
 		err = o.mapErr(err, "put version")
 		if errs.Is(err, errs.Conflict) {
@@ -354,20 +389,26 @@ func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
 	if !latest {
 		return nil
 	}
-	if _, err := o.exec(ctx, `DELETE FROM intel_values WHERE object_id = ?`, obj.ID); err != nil {
-		return o.mapErr(err, "clear values")
+	old, err := decodeValues(curVals.String)
+	if err != nil {
+		return err
+	}
+	for _, v := range old {
+		if _, err := o.exec(ctx, `DELETE FROM intel_values WHERE kind = ? AND key = ? AND object_id = ?`, v.Kind, v.Key, obj.ID); err != nil {
+			return o.mapErr(err, "clear values")
+		}
 	}
 	for _, v := range obj.Values {
-		if _, err := o.exec(ctx, `INSERT INTO intel_values (kind, key, value, object_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			v.Kind, v.Key, v.Value, obj.ID); err != nil {
+		if _, err := o.exec(ctx, `INSERT INTO intel_values (kind, key, object_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			v.Kind, v.Key, obj.ID); err != nil {
 			return o.mapErr(err, "add value")
 		}
 	}
 	return nil
 }
 
-// LatestMeta implements intel.Tx.
-func (t intelTx) LatestMeta(ctx context.Context, ids []string) (map[string]intel.Meta, error) {
+// LatestMeta implements intel.Lookup.
+func (t intelView) LatestMeta(ctx context.Context, ids []string) (map[string]intel.Meta, error) {
 	out := map[string]intel.Meta{}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
@@ -375,19 +416,23 @@ func (t intelTx) LatestMeta(ctx context.Context, ids []string) (map[string]intel
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := t.o.query(ctx, `SELECT source, raw, id, modified, tlp, author_org, author_user, communities, orgs, users,
+		rows, err := t.o.query(ctx, `SELECT source, raw, vals, id, modified, tlp, author_org, author_user, communities, orgs, users,
 			compartments FROM intel_objects WHERE latest = ? AND id IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, t.o.mapErr(err, "intel meta")
 		}
 		for rows.Next() {
-			var source, raw string
-			m, err := scanMeta(rows, &source, &raw)
+			var source, raw, vals string
+			m, err := scanMeta(rows, &source, &raw, &vals)
 			if err != nil {
 				rows.Close()
 				return nil, t.o.mapErr(err, "scan meta")
 			}
 			m.Source, m.Raw = source, json.RawMessage(raw)
+			if m.Values, err = decodeValues(vals); err != nil {
+				rows.Close()
+				return nil, err
+			}
 			out[m.ID] = m
 		}
 		rows.Close()
@@ -395,11 +440,11 @@ func (t intelTx) LatestMeta(ctx context.Context, ids []string) (map[string]intel
 			return nil, t.o.mapErr(err, "intel meta")
 		}
 	}
-	return out, t.o.metaValues(ctx, out)
+	return out, nil
 }
 
-// ValueOwners implements intel.Tx.
-func (t intelTx) ValueOwners(ctx context.Context, kind string, keys []string) (map[string]intel.Meta, error) {
+// ValueOwners implements intel.Lookup.
+func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string) (map[string]intel.Meta, error) {
 	out := map[string]intel.Meta{}
 	for start := 0; start < len(keys); start += 500 {
 		chunk := keys[start:min(start+500, len(keys))]
@@ -450,37 +495,6 @@ func scanMeta(sc interface{ Scan(...any) error }, lead ...any) (intel.Meta, erro
 	return m, nil
 }
 
-// metaValues loads the values of the metas' objects.
-func (o *ops) metaValues(ctx context.Context, ms map[string]intel.Meta) error {
-	var ids []any
-	for id := range ms {
-		ids = append(ids, id)
-	}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := o.query(ctx, `SELECT object_id, kind, value, key FROM intel_values WHERE object_id IN (`+placeholders(len(chunk))+`)`, chunk...)
-		if err != nil {
-			return o.mapErr(err, "meta values")
-		}
-		for rows.Next() {
-			var id string
-			var v intel.Value
-			if err := rows.Scan(&id, &v.Kind, &v.Value, &v.Key); err != nil {
-				rows.Close()
-				return o.mapErr(err, "scan value")
-			}
-			m := ms[id]
-			m.Values = append(m.Values, v)
-			ms[id] = m
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return o.mapErr(err, "meta values")
-		}
-	}
-	return nil
-}
-
 // PutNew implements intel.Tx: the bulk path of imports, with multi-row
 // INSERT statements of up to 100 objects (and 200 values) each, which
 // SQLite executes several times faster than one statement per row. The
@@ -493,12 +507,20 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	if err := t.o.serialize(ctx); err != nil {
 		return err
 	}
-	const objRows, valRows = 100, 200
+	const objRows, valRows = 100, 300
+	const nObj, nVal = 21, 3 // columns
 	const objCols = `(id, modified, type, created, revoked, latest, added_at, source, raw, tlp, author_org, author_user,
-		anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence)`
-	insObjs := func(n int) string { return `INSERT INTO intel_objects ` + objCols + ` VALUES ` + rowsOf(n, 20) }
+		anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence, vals)`
+	// Both inserts skip conflicting rows rather than abort: a multi-row
+	// statement that may abort makes SQLite keep a statement journal, a copy
+	// of every page it changes. An id that exists shows as a short count.
+	ins, ignore := `INSERT OR IGNORE INTO `, ``
+	if t.o.d.Name() != "sqlite" {
+		ins, ignore = `INSERT INTO `, ` ON CONFLICT DO NOTHING`
+	}
+	insObjs := func(n int) string { return ins + `intel_objects ` + objCols + ` VALUES ` + rowsOf(n, nObj) + ignore }
 	insVals := func(n int) string {
-		return `INSERT INTO intel_values (kind, key, value, object_id) VALUES ` + rowsOf(n, 4) + ` ON CONFLICT DO NOTHING`
+		return ins + `intel_values (kind, key, object_id) VALUES ` + rowsOf(n, nVal) + ignore
 	}
 	var fullObjs, fullVals *sql.Stmt
 	defer func() {
@@ -509,26 +531,29 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 			fullVals.Close()
 		}
 	}()
-	exec := func(full **sql.Stmt, n, size int, q func(int) string, args []any) error {
+	exec := func(full **sql.Stmt, n, size int, q func(int) string, args []any) (int64, error) {
+		var res sql.Result
+		var err error
 		if n < size {
-			_, err := t.o.exec(ctx, q(n), args...)
-			return err
-		}
-		if *full == nil {
-			st, err := t.tx.tx.PrepareContext(ctx, t.o.d.Rebind(q(size)))
-			if err != nil {
-				return err
+			res, err = t.o.exec(ctx, q(n), args...)
+		} else {
+			if *full == nil {
+				if *full, err = t.tx.tx.PrepareContext(ctx, t.o.d.Rebind(q(size))); err != nil {
+					return 0, err
+				}
 			}
-			*full = st
+			res, err = (*full).ExecContext(ctx, args...)
 		}
-		_, err := (*full).ExecContext(ctx, args...)
-		return err
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
 	}
-	type valRow struct{ kind, key, value, id string }
+	type valRow struct{ kind, key, id string }
 	var rows []valRow
 	for _, obj := range objs {
 		for _, v := range obj.Values {
-			rows = append(rows, valRow{v.Kind, v.Key, v.Value, obj.ID})
+			rows = append(rows, valRow{v.Kind, v.Key, obj.ID})
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -542,11 +567,11 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		if len(vals) == 0 {
 			return nil
 		}
-		err := exec(&fullVals, len(vals)/4, valRows, insVals, vals)
+		_, err := exec(&fullVals, len(vals)/nVal, valRows, insVals, vals)
 		vals = vals[:0]
 		return t.o.mapErr(err, "insert values")
 	}
-	args := make([]any, 0, objRows*20)
+	args := make([]any, 0, objRows*nObj)
 	for start := 0; start < len(objs); start += objRows {
 		chunk := objs[start:min(start+objRows, len(objs))]
 		args = args[:0]
@@ -559,15 +584,19 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 			args = append(args, obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, true, micros(obj.AddedAt),
 				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities),
 				jsonList(d.Orgs), jsonList(d.Users), jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
-				obj.Confidence)
+				obj.Confidence, encodeValues(obj.Values))
 		}
-		if err := exec(&fullObjs, len(chunk), objRows, insObjs, args); err != nil {
+		n, err := exec(&fullObjs, len(chunk), objRows, insObjs, args)
+		if err != nil {
 			return t.o.mapErr(err, "insert objects")
+		}
+		if n != int64(len(chunk)) {
+			return errs.E(errs.Conflict, "%d of %d objects are stored already", int64(len(chunk))-n, len(chunk))
 		}
 	}
 	for _, r := range rows {
-		vals = append(vals, r.kind, r.key, r.value, r.id)
-		if len(vals) == valRows*4 {
+		vals = append(vals, r.kind, r.key, r.id)
+		if len(vals) == valRows*nVal {
 			if err := flushVals(); err != nil {
 				return err
 			}

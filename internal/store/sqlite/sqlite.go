@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 
 	sqlite3 "modernc.org/sqlite"
@@ -34,19 +35,27 @@ func Migrations() fs.FS {
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations.
 func Open(ctx context.Context, path string, log *slog.Logger) (*store.DB, error) {
-	dsn := func(readOnly bool) string {
+	const (
+		writer = iota
+		reader
+		checkpoints
+	)
+	dsn := func(role int) string {
 		v := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
+			"cache_size(-65536)", "temp_store(MEMORY)", "mmap_size(" + strconv.Itoa(mmapSize) + ")"} {
 			v.Add("_pragma", p)
 		}
-		if readOnly {
+		switch role {
+		case reader:
 			v.Add("_pragma", "query_only(1)")
-		} else {
+		case writer:
 			v.Set("_txlock", "immediate")
+			v.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(autoCheckpointPages)+")")
 		}
 		return "file:" + path + "?" + v.Encode()
 	}
-	write, err := sql.Open("sqlite", dsn(false))
+	write, err := sql.Open("sqlite", dsn(writer))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -56,7 +65,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*store.DB, error)
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", dsn(true))
+	read, err := sql.Open("sqlite", dsn(reader))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -67,6 +76,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*store.DB, error)
 		db.Close()
 		return nil, err
 	}
+	ck, err := startCheckpointer(dsn(checkpoints), log)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.OnClose(ck.Close)
 	return db, nil
 }
 

@@ -134,4 +134,71 @@ func testIntel(t *testing.T, db *store.DB) {
 	if r, _ := svc.Search(ctx, a, "10.9.0.5"); len(r.Objects) != 1 {
 		t.Fatalf("search after import: %d objects", len(r.Objects))
 	}
+	testImportLookahead(t, db, a, feed)
+}
+
+// testImportLookahead checks the store's side of an import's lookahead:
+// snapshots, sequence counts, and PutNew refusing an id that exists.
+func testImportLookahead(t *testing.T, db *store.DB, a identity.Actor, feed func(string, int) iter.Seq[intel.Incoming]) {
+	ctx := t.Context()
+	sn, ok := db.Intel().(intel.Snapshotter)
+	if !ok {
+		t.Fatal("the store offers no snapshots")
+	}
+	known := "indicator--aaaaaaaa-0000-4000-8000-000000000001"
+	var seq0 int64
+	err := sn.Snapshot(ctx, func(seq int64, l intel.Lookup) error {
+		seq0 = seq
+		m, err := l.LatestMeta(ctx, []string{known, "indicator--ffffffff-0000-4000-8000-000000000001"})
+		if err != nil || len(m) != 1 || m[known].Source != "feed-a" || len(m[known].Values) != 1 {
+			return fmt.Errorf("snapshot meta: %+v %v", m, err)
+		}
+		o, err := l.ValueOwners(ctx, "ip", []string{intel.Key("ip", "10.9.0.1"), intel.Key("ip", "10.250.0.1")})
+		if err != nil || len(o) != 1 {
+			return fmt.Errorf("snapshot owners: %+v %v", o, err)
+		}
+		return nil
+	})
+	if err != nil || seq0 == 0 {
+		t.Fatalf("snapshot: seq %d, %v", seq0, err)
+	}
+	// In batches of 50, so that later batches use the lookahead.
+	svc := intel.NewService(db.Intel(), db, intel.Options{ImportBatch: 50})
+	st, err := svc.Import(ctx, a, feed("cccccccc", 120), intel.Sharing{TLP: policy.Clear}, "feed-c", nil)
+	if err != nil || st.Sighted != 120 {
+		t.Fatalf("batched import: %+v %v", st, err)
+	}
+	var fresh intel.Object
+	err = db.Intel().Transact(ctx, func(tx intel.Tx) error {
+		if n, err := tx.CountAfter(ctx, seq0, 1000); err != nil || n != 120 {
+			return fmt.Errorf("count after the snapshot: %d %v", n, err)
+		}
+		if n, err := tx.CountAfter(ctx, seq0, 7); err != nil || n != 7 {
+			return fmt.Errorf("count up to a limit: %d %v", n, err)
+		}
+		if max, err := tx.MaxSeq(ctx); err != nil || max < seq0+120 {
+			return fmt.Errorf("max seq %d after %d: %v", max, seq0, err)
+		}
+		cur, err := tx.Latest(ctx, known)
+		if err != nil {
+			return err
+		}
+		fresh = cur
+		fresh.ID = "indicator--dddddddd-0000-4000-8000-000000000001"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := db.Intel().Latest(ctx, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Intel().Transact(ctx, func(tx intel.Tx) error { return tx.PutNew(ctx, []intel.Object{fresh, dup}) })
+	if !errs.Is(err, errs.Conflict) {
+		t.Fatalf("PutNew of a stored id: %v", err)
+	}
+	if _, err := db.Intel().Latest(ctx, fresh.ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("PutNew kept part of a refused call: %v", err)
+	}
 }
