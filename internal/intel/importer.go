@@ -2,11 +2,11 @@ package intel
 
 import (
 	"context"
-	"math"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strings"
 	"time"

@@ -3,7 +3,9 @@ package intel
 import "testing"
 
 func TestOverlayAfter(t *testing.T) {
-	b := func(max int64, rows int, opaque bool) ownBatch { return ownBatch{maxSeq: max, rows: rows, opaque: opaque} }
+	b := func(max int64, rows int, opaque bool) ownBatch {
+		return ownBatch{maxSeq: max, rows: rows, opaque: opaque}
+	}
 	for _, tc := range []struct {
 		name    string
 		batches []ownBatch
