@@ -118,8 +118,22 @@ func openIntel(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) (
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	opt, err := intelOptions(cfg)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	svc := intel.NewService(db.Intel(), db, opt)
 	return svc, func() { db.Close() }, db, nil
+}
+
+// intelOptions reads the intelligence settings of cfg.
+func intelOptions(cfg config.Config) (intel.Options, error) {
+	d, err := intel.ParseDecay(cfg.Decay)
+	if err != nil {
+		return intel.Options{}, fmt.Errorf("--decay: %w", err)
+	}
+	return intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP), Decay: d}, nil
 }
 
 // orgRef finds an organisation by handle or id.

@@ -305,4 +305,11 @@ func TestCLI(t *testing.T) {
 	if s := string(b); !strings.Contains(s, "127.0.0.1:9999") || strings.Contains(s, "topsecret") || !strings.Contains(s, "db.example") {
 		t.Errorf("print-config:\n%s", s)
 	}
+
+	// A bad decay setting stops serve before it listens, and says why.
+	cmd = exec.Command(binary, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--decay", "ip=soon")
+	msg, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), "decay") || !strings.Contains(string(msg), "ip") {
+		t.Errorf("serve --decay ip=soon: %v\n%s", err, msg)
+	}
 }

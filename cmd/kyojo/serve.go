@@ -21,7 +21,6 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
-	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/witness"
 )
@@ -89,7 +88,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}()
 	}
-	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	iopt, err := intelOptions(cfg)
+	if err != nil {
+		return err
+	}
+	iv := intel.NewService(db.Intel(), db, iopt)
 	taxiiKey, err := secretKey(cfg.TAXIIKey, filepath.Join(cfg.Data, "taxii.key"))
 	if err != nil {
 		return err

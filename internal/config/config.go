@@ -39,6 +39,7 @@ type Config struct {
 	SecureCookie    bool          `key:"secure-cookie" help:"mark cookies Secure (set when users reach kyojo over HTTPS)"`
 	ShutdownTimeout time.Duration `key:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
 	DefaultTLP      string        `key:"default-tlp" help:"TLP of intelligence shared without one: clear, green, amber, amber+strict or red"`
+	Decay           string        `key:"decay" help:"indicator score half-lives by kind of value, e.g. ip=30d,domain=90d,sha256=10y (kinds not named keep the defaults)"`
 	Ledger          bool          `key:"ledger" help:"run the evidence ledger on this node (exactly one node of a hub)"`
 	LedgerOrigin    string        `key:"ledger-origin" help:"the ledger's name in signed checkpoints and its key; never change it once set"`
 	TAXIIKey        string        `key:"taxii-key" help:"secret that signs TAXII paging tokens; every node of a hub needs the same (default: one kept in the data directory)" secret:"true"`

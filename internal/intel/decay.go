@@ -2,7 +2,12 @@ package intel
 
 import (
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
 )
 
 // Decay says how fast an indicator's score falls, per kind of value: the
@@ -74,4 +79,48 @@ func (d Decay) Detectable(o Object, now time.Time, min float64) bool {
 		return false
 	}
 	return d.Score(o, now) >= min
+}
+
+// ParseDecay reads half-lives written as "ip=30d,domain=90d,sha256=10y":
+// kinds of value (or "default") with a duration in d(ays), w(eeks) or
+// y(ears), or any Go duration ("36h"). Kinds not named keep the defaults.
+func ParseDecay(s string) (Decay, error) {
+	d := Decay{HalfLife: map[string]time.Duration{}}
+	for k, v := range DefaultDecay.HalfLife {
+		d.HalfLife[k] = v
+	}
+	if strings.TrimSpace(s) == "" {
+		return d, nil
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		kind, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		kind, val = strings.ToLower(strings.TrimSpace(kind)), strings.TrimSpace(val)
+		if !ok || kind == "" || val == "" {
+			return Decay{}, errs.F(errs.Invalid, "decay", "%q is not kind=half-life, e.g. ip=30d", part)
+		}
+		if _, known := DefaultDecay.HalfLife[kind]; !known && !slices.Contains(valueKinds, kind) {
+			return Decay{}, errs.F(errs.Invalid, "decay", "%q is not a kind of value (%s, default)", kind, strings.Join(valueKinds, ", "))
+		}
+		hl, err := parseHalfLife(val)
+		if err != nil || hl <= 0 {
+			return Decay{}, errs.F(errs.Invalid, "decay", "%s: %q is not a positive duration such as 30d, 2w, 1y or 36h", kind, val)
+		}
+		d.HalfLife[kind] = hl
+	}
+	return d, nil
+}
+
+// valueKinds are the kinds of Value a half-life can be set for.
+var valueKinds = []string{"ip", "domain", "url", "email", "md5", "sha1", "sha256", "sha512", "ssdeep", "tlsh", "mac", "ja3", "other"}
+
+func parseHalfLife(s string) (time.Duration, error) {
+	unit := map[byte]time.Duration{'d': day, 'w': 7 * day, 'y': 365 * day}
+	if u, ok := unit[s[len(s)-1]]; ok {
+		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
+		if err != nil || n > 1000*365 {
+			return 0, errs.E(errs.Invalid, "bad duration")
+		}
+		return time.Duration(n * float64(u)), nil
+	}
+	return time.ParseDuration(s)
 }

@@ -3,6 +3,8 @@ package intel
 import (
 	"testing"
 	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
 )
 
 func TestScore(t *testing.T) {
@@ -32,5 +34,45 @@ func TestScore(t *testing.T) {
 	ind := Object{Type: "indicator", ValidFrom: &t0, Confidence: 80, Values: ip}
 	if !DefaultDecay.Detectable(ind, t0, 30) || DefaultDecay.Detectable(ind, t0.Add(60*day), 30) || DefaultDecay.Detectable(ind, t0.Add(-time.Hour), 0) {
 		t.Error("Detectable")
+	}
+}
+
+func TestParseDecay(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		kind string
+		want time.Duration
+		bad  bool
+	}{
+		{"", "ip", 30 * 24 * time.Hour, false},
+		{"ip=7d", "ip", 7 * 24 * time.Hour, false},
+		{" ip = 2w , domain=1y ", "domain", 365 * 24 * time.Hour, false},
+		{"ip=2w,domain=1y", "ip", 14 * 24 * time.Hour, false},
+		{"sha256=36h", "sha256", 36 * time.Hour, false},
+		{"default=1.5d", "default", 36 * time.Hour, false},
+		{"ja3=10d", "ja3", 10 * 24 * time.Hour, false},
+		{"ip=7d", "domain", 90 * 24 * time.Hour, false}, // unnamed kinds keep the default
+		{"ip", "", 0, true},
+		{"=7d", "", 0, true},
+		{"ip=", "", 0, true},
+		{"ip=-3d", "", 0, true},
+		{"ip=0d", "", 0, true},
+		{"ip=soon", "", 0, true},
+		{"colour=7d", "", 0, true},
+		{"ip=9999999y", "", 0, true},
+	} {
+		d, err := ParseDecay(tc.in)
+		if tc.bad {
+			if !errs.Is(err, errs.Invalid) {
+				t.Errorf("%q: err %v, want Invalid", tc.in, err)
+			}
+			continue
+		}
+		if err != nil || d.HalfLife[tc.kind] != tc.want {
+			t.Errorf("%q: %s = %v (%v), want %v", tc.in, tc.kind, d.HalfLife[tc.kind], err, tc.want)
+		}
+	}
+	if DefaultDecay.HalfLife["ip"] != 30*24*time.Hour {
+		t.Error("ParseDecay changed the defaults")
 	}
 }
