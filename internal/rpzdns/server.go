@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -31,6 +32,11 @@ type Server struct {
 
 	mu      sync.Mutex
 	servers []*dns.Server
+
+	// Transfers counts what was sent: whole zones (AXFR, or IXFR the
+	// journal could not answer), incremental IXFRs, and IXFRs answered
+	// with the current SOA alone (up to date, or over UDP).
+	AXFRs, IXFRs, UpToDate atomic.Int64
 }
 
 func (s *Server) log() *slog.Logger {
@@ -207,6 +213,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 			fail(dns.RcodeRefused)
 			return
 		}
+		s.AXFRs.Add(1)
 		s.transfer(w, r, tsig, z, s.axfr(z))
 		return
 	case dns.TypeIXFR:
@@ -218,6 +225,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		}
 		cur := s.soa(z, z.Serial)
 		if client == z.Serial || !isTCP(w) {
+			s.UpToDate.Add(1)
 			m.Answer = []dns.RR{cur}
 			sign()
 			w.WriteMsg(m)
@@ -232,9 +240,11 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 				rrs = append(rrs, s.records(z, d.Added)...)
 			}
 			rrs = append(rrs, cur)
+			s.IXFRs.Add(1)
 			s.transfer(w, r, tsig, z, rrs)
 			return
 		}
+		s.AXFRs.Add(1)
 		s.transfer(w, r, tsig, z, s.axfr(z)) // the journal cannot answer: the whole zone
 		return
 	}
