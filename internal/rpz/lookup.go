@@ -114,3 +114,30 @@ func hasUpper(s string) bool {
 	}
 	return false
 }
+
+// HitCount is one row of the resolver's KPI counts.
+type HitCount struct {
+	Feed      string `json:"feed"`
+	ISP       string `json:"isp"`
+	Indicator string `json:"indicator"`
+	Count     uint64 `json:"count"`
+}
+
+// ZoneInfo describes one served zone.
+type ZoneInfo struct {
+	Zone       string `json:"zone"`
+	FeedID     string `json:"feed_id"`
+	Subscriber string `json:"subscriber"`
+	Serial     uint32 `json:"serial"`
+	Records    int    `json:"records"`
+}
+
+// Status is what the HTTP side reads of the running DNS side.
+type Status interface {
+	// Explain returns why name is listed: the rule and the indicator.
+	Explain(name string) (Hit, Indicator, bool)
+	Zones() []ZoneInfo
+	// Zone returns the records of one subscriber's copy of a feed.
+	Zone(feedID, subscriberID string) (Zone, uint32, bool)
+	Hits() []HitCount
+}

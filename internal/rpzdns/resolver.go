@@ -87,23 +87,15 @@ func (r *Resolver) policy() (*rpz.Policy, bool) {
 	return r.Engine.Policy(r.Subscriber), true
 }
 
-// HitCount is one KPI row.
-type HitCount struct {
-	Feed      string `json:"feed"`
-	ISP       string `json:"isp"`
-	Indicator string `json:"indicator"`
-	Count     uint64 `json:"count"`
-}
-
 // Counts returns the hits counted since start, by feed, ISP and indicator.
-func (r *Resolver) Counts() []HitCount {
-	var out []HitCount
+func (r *Resolver) Counts() []rpz.HitCount {
+	out := []rpz.HitCount{}
 	r.counts.Range(func(k, v any) bool {
 		p := strings.SplitN(k.(string), "\x00", 3)
-		out = append(out, HitCount{Feed: p[0], ISP: p[1], Indicator: p[2], Count: v.(*atomic.Uint64).Load()})
+		out = append(out, rpz.HitCount{Feed: p[0], ISP: p[1], Indicator: p[2], Count: v.(*atomic.Uint64).Load()})
 		return true
 	})
-	slices.SortFunc(out, func(a, b HitCount) int { return int(b.Count) - int(a.Count) })
+	slices.SortFunc(out, func(a, b rpz.HitCount) int { return int(b.Count) - int(a.Count) })
 	return out
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/rpz"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
@@ -45,6 +46,12 @@ type Services struct {
 	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
 	// store is used if it implements taxii.StatusStore (*store.DB does).
 	TAXIIStatus taxii.StatusStore
+
+	// RPZ manages the RPZ feeds; when nil, one is made on the identity
+	// store if it implements rpz.Store (*store.DB does). RPZStatus is the
+	// running DNS side, nil when this node serves no zones.
+	RPZ       *rpz.Service
+	RPZStatus rpz.Status
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -99,7 +106,13 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	if sv.RPZ == nil {
+		if st, ok := svc.Store().(rpz.Store); ok {
+			sv.RPZ = rpz.NewService(st, nil)
+		}
+	}
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version,
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
