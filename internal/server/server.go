@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,7 +123,8 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
 		}
 	}
-	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {
@@ -132,6 +134,9 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		dur.WithLabelValues(route).Observe(d.Seconds())
 	}
 	h := httpx.Routed(mux)
+	if sv.RPZStatus != nil {
+		h = warnBlocked(sv.RPZStatus, h)
+	}
 	h = httpx.Auth(svc, opt.TrustProxy)(h)
 	h = securityHeaders(h)
 	h = httpx.Base(opt.Log, observe)(h)
@@ -145,6 +150,20 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// warnBlocked shows the warning page to browsers the walled garden sent
+// here: a request whose Host is a name the RPZ policy lists.
+func warnBlocked(st rpz.Status, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path != "/warning" && !strings.HasPrefix(r.URL.Path, "/static/") && web.IsListed(st, r.Host) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawQuery = "/warning", ""
+			next.ServeHTTP(w, r2)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
