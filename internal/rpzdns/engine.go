@@ -363,3 +363,18 @@ func cmpStr(a, b string) int {
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func utoa(u uint32) string { return strconv.FormatUint(uint64(u), 10) }
+
+// Publish serves z as subscriber s's copy of feed f at serial, outside the
+// refresh cycle: for benchmarks and tools that load a zone directly.
+func (e *Engine) Publish(f rpz.Feed, s rpz.Subscriber, z rpz.Zone, serial uint32) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := &ZoneState{Key: f.ID + "/" + s.ID, Feed: f, Sub: s, Serial: serial, Records: z.Records, Source: z.Source, journal: &rpz.Journal{}}
+	if e.zones == nil {
+		e.zones, e.byZone = map[string]*ZoneState{}, map[string][]*ZoneState{}
+	}
+	e.zones[st.Key] = st
+	e.byZone[f.Zone] = []*ZoneState{st}
+	e.subs = append(e.subs, s)
+	e.loaded.Store(true)
+}
