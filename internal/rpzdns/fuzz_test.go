@@ -24,7 +24,11 @@ func (r *recorder) RemoteAddr() net.Addr {
 	}
 	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 }
-func (r *recorder) WriteMsg(m *dns.Msg) error   { r.msgs = append(r.msgs, m); _, err := m.Pack(); return err }
+func (r *recorder) WriteMsg(m *dns.Msg) error {
+	r.msgs = append(r.msgs, m)
+	_, err := m.Pack()
+	return err
+}
 func (r *recorder) Write(b []byte) (int, error) { r.raw = append(r.raw, b); return len(b), nil }
 func (r *recorder) Close() error                { return nil }
 func (r *recorder) TsigStatus() error           { return nil }

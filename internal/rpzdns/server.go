@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,32 +59,48 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func startDNS(addr string, h dns.Handler, tp dns.TsigProvider, mu *sync.Mutex, list *[]*dns.Server) (string, error) {
-	pc, err := net.ListenPacket("udp", addr)
+	// One UDP socket per CPU on the same port (SO_REUSEPORT), so that the
+	// kernel spreads queries over them; one TCP listener.
+	lc := net.ListenConfig{Control: reusePort}
+	pc, err := lc.ListenPacket(context.Background(), "udp", addr)
 	if err != nil {
 		return "", fmt.Errorf("listen on udp %s: %w", addr, err)
 	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	bound := pc.LocalAddr().String()
+	pcs := []net.PacketConn{pc}
+	for i := 1; i < runtime.NumCPU(); i++ {
+		if more, err := lc.ListenPacket(context.Background(), "udp", bound); err == nil {
+			pcs = append(pcs, more)
+		}
+	}
+	ln, err := net.Listen("tcp", bound)
 	if err != nil {
-		pc.Close()
-		return "", fmt.Errorf("listen on tcp %s: %w", pc.LocalAddr(), err)
+		for _, c := range pcs {
+			c.Close()
+		}
+		return "", fmt.Errorf("listen on tcp %s: %w", bound, err)
 	}
-	udp := &dns.Server{PacketConn: pc, Handler: h, TsigProvider: tp, UDPSize: 65535}
-	tcp := &dns.Server{Listener: ln, Handler: h, TsigProvider: tp, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: func() time.Duration { return 10 * time.Second }}
-	if tp == nil {
-		udp.TsigProvider, tcp.TsigProvider = nil, nil
+	var srvs []*dns.Server
+	for _, c := range pcs {
+		srvs = append(srvs, &dns.Server{PacketConn: c, Handler: h, TsigProvider: tp, UDPSize: 65535})
 	}
-	started := make(chan struct{}, 2)
-	udp.NotifyStartedFunc = func() { started <- struct{}{} }
-	tcp.NotifyStartedFunc = func() { started <- struct{}{} }
-	go udp.ActivateAndServe()
-	go tcp.ActivateAndServe()
-	<-started
-	<-started
+	srvs = append(srvs, &dns.Server{Listener: ln, Handler: h, TsigProvider: tp, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: func() time.Duration { return 10 * time.Second }})
+	started := make(chan struct{}, len(srvs))
+	for _, srv := range srvs {
+		if tp == nil {
+			srv.TsigProvider = nil
+		}
+		srv.NotifyStartedFunc = func() { started <- struct{}{} }
+		go srv.ActivateAndServe()
+	}
+	for range srvs {
+		<-started
+	}
 	mu.Lock()
-	*list = append(*list, udp, tcp)
+	*list = append(*list, srvs...)
 	mu.Unlock()
-	return pc.LocalAddr().String(), nil
+	return bound, nil
 }
 
 func shutdownDNS(ctx context.Context, mu *sync.Mutex, list *[]*dns.Server) error {
