@@ -12,9 +12,9 @@ type Hit struct {
 }
 
 type rule struct {
-	target string // shared strings: one per distinct target
+	target string // the zone's own strings: no copies are made
+	ind    string
 	feed   uint16
-	ind    uint32
 }
 
 // Policy is the resolver's lookup over one or more zones, built once and
@@ -22,24 +22,26 @@ type rule struct {
 // added wins where zones overlap, as RPZ's zone order does; within a zone,
 // an exact name wins over a wildcard, and the closest wildcard wins.
 type Policy struct {
-	exact   map[string]rule
-	wild    map[string]rule // keyed by the name under "*."
-	feeds   []string
-	inds    []string
-	indIdx  map[string]uint32
-	targets map[string]string
+	exact map[string]rule
+	wild  map[string]rule // keyed by the name under "*."
+	feeds []string
 }
 
 // NewPolicy returns an empty policy sized for n rules.
 func NewPolicy(n int) *Policy {
-	return &Policy{exact: make(map[string]rule, n), wild: map[string]rule{}, indIdx: map[string]uint32{"": 0},
-		inds: []string{""}, targets: map[string]string{}}
+	return &Policy{exact: make(map[string]rule, n), wild: map[string]rule{}}
 }
 
 // Add adds a zone's rules; rules already present (from earlier zones) stay.
 func (p *Policy) Add(z Zone) {
 	p.feeds = append(p.feeds, z.Origin)
 	f := uint16(len(p.feeds) - 1)
+	if len(z.Source) == 0 {
+		for owner, target := range z.Records {
+			p.AddRule(f, owner, target, "")
+		}
+		return
+	}
 	for owner, target := range z.Records {
 		p.AddRule(f, owner, target, z.Source[owner])
 	}
@@ -48,17 +50,7 @@ func (p *Policy) Add(z Zone) {
 // AddRule adds one rule of the zone with index feed (as returned by
 // AddFeed).
 func (p *Policy) AddRule(feed uint16, owner, target, indicator string) {
-	t, ok := p.targets[target]
-	if !ok {
-		p.targets[target], t = target, target
-	}
-	i, ok := p.indIdx[indicator]
-	if !ok {
-		i = uint32(len(p.inds))
-		p.inds = append(p.inds, indicator)
-		p.indIdx[indicator] = i
-	}
-	r := rule{target: t, feed: feed, ind: i}
+	r := rule{target: target, feed: feed, ind: indicator}
 	m, key := p.exact, owner
 	if strings.HasPrefix(owner, "*.") {
 		m, key = p.wild, owner[2:]
@@ -103,7 +95,7 @@ func (p *Policy) Lookup(qname string) (Hit, bool) {
 }
 
 func (p *Policy) hit(r rule, owner string) Hit {
-	return Hit{Action: ActionOf(r.target), Target: r.target, Feed: p.feeds[r.feed], Indicator: p.inds[r.ind], Rule: owner}
+	return Hit{Action: ActionOf(r.target), Target: r.target, Feed: p.feeds[r.feed], Indicator: r.ind, Rule: owner}
 }
 
 func hasUpper(s string) bool {
