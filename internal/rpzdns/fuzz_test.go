@@ -3,6 +3,7 @@ package rpzdns
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -79,6 +80,41 @@ func FuzzServeDNS(f *testing.F) {
 			if len(w.msgs)+len(w.raw) == 0 {
 				t.Fatalf("%T wrote nothing for %v", h, m)
 			}
+		}
+	})
+}
+
+// FuzzQueryParse checks the fast path's own reading of query packets
+// against miekg/dns: whatever it takes, miekg/dns reads the same
+// question, and the OPT record's size and DO bit agree.
+func FuzzQueryParse(f *testing.F) {
+	for _, build := range []func(*dns.Msg){
+		func(m *dns.Msg) { m.SetQuestion("Evil.Example.", dns.TypeA) },
+		func(m *dns.Msg) { m.SetQuestion("a-b_c.example.", dns.TypeAAAA); m.SetEdns0(4096, true) },
+		func(m *dns.Msg) { m.SetQuestion("x.", dns.TypeTXT); m.SetEdns0(100, false) },
+		func(m *dns.Msg) { m.SetQuestion("a.b.", dns.TypeAXFR) },
+	} {
+		m := new(dns.Msg)
+		build(m)
+		b, _ := m.Pack()
+		f.Add(b)
+	}
+	f.Add([]byte{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var q query
+		if !q.parse(b) {
+			return
+		}
+		m := new(dns.Msg)
+		if err := m.Unpack(b); err != nil {
+			t.Fatalf("fast path took a packet miekg/dns refuses: %v", err)
+		}
+		if len(m.Question) != 1 || strings.ToLower(m.Question[0].Name) != string(q.lower[:q.nlen])+"." ||
+			m.Question[0].Name != q.name(b) || m.Question[0].Qtype != q.qtype || m.Id != q.id || m.RecursionDesired != q.rd {
+			t.Fatalf("fast path read %q/%d, miekg/dns %v", q.lower[:q.nlen], q.qtype, m.Question)
+		}
+		if o := m.IsEdns0(); (o == nil) != (q.edns == 'n') || o != nil && o.Do() != (q.edns == 'd') {
+			t.Fatalf("EDNS: fast %c, miekg/dns %v", q.edns, o)
 		}
 	})
 }

@@ -3,8 +3,11 @@ package rpzdns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +50,7 @@ type Resolver struct {
 	next    atomic.Uint32
 	mu      sync.Mutex
 	servers []*dns.Server
+	udp     []*net.UDPConn
 	once    sync.Once
 }
 
@@ -68,14 +72,56 @@ func (r *Resolver) init() {
 	})
 }
 
-// Start listens on addr over UDP and TCP.
+// Start listens on addr over UDP (one socket per CPU, each read by one
+// goroutine that answers cache hits and policy hits itself; see fast.go)
+// and TCP.
 func (r *Resolver) Start(addr string) (string, error) {
 	r.init()
-	return startDNS(addr, r, nil, &r.mu, &r.servers)
+	lc := net.ListenConfig{Control: reusePort}
+	first, err := lc.ListenPacket(context.Background(), "udp", addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on udp %s: %w", addr, err)
+	}
+	bound := first.LocalAddr().String()
+	conns := []*net.UDPConn{first.(*net.UDPConn)}
+	for i := 1; i < runtime.NumCPU(); i++ {
+		if more, err := lc.ListenPacket(context.Background(), "udp", bound); err == nil {
+			conns = append(conns, more.(*net.UDPConn))
+		}
+	}
+	ln, err := net.Listen("tcp", bound)
+	if err != nil {
+		for _, c := range conns {
+			c.Close()
+		}
+		return "", fmt.Errorf("listen on tcp %s: %w", bound, err)
+	}
+	tcp := &dns.Server{Listener: ln, Handler: r, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: func() time.Duration { return 10 * time.Second }}
+	started := make(chan struct{})
+	tcp.NotifyStartedFunc = func() { close(started) }
+	go tcp.ActivateAndServe()
+	<-started
+	r.mu.Lock()
+	r.servers = append(r.servers, tcp)
+	r.udp = append(r.udp, conns...)
+	r.mu.Unlock()
+	for _, c := range conns {
+		go r.serveUDP(c)
+	}
+	return bound, nil
 }
 
 // Shutdown stops the listeners.
-func (r *Resolver) Shutdown(ctx context.Context) error { return shutdownDNS(ctx, &r.mu, &r.servers) }
+func (r *Resolver) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	for _, c := range r.udp {
+		c.Close()
+	}
+	r.udp = nil
+	r.mu.Unlock()
+	return shutdownDNS(ctx, &r.mu, &r.servers)
+}
 
 func (r *Resolver) policy() (*rpz.Policy, bool) {
 	if r.Policy != nil {
@@ -135,7 +181,7 @@ func (r *Resolver) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		size = 65535
 	}
 	if hit, ok := pol.Lookup(q.Name); ok && hit.Action != rpz.Passthru {
-		r.count(w, q, hit)
+		r.count(addrOf(w.RemoteAddr()), q, hit)
 		w.WriteMsg(r.policyAnswer(req, q, hit, opt != nil))
 		return
 	}
@@ -228,7 +274,7 @@ func (r *Resolver) policyAnswer(req *dns.Msg, q dns.Question, hit rpz.Hit, edns 
 	return m
 }
 
-func (r *Resolver) count(w dns.ResponseWriter, q dns.Question, hit rpz.Hit) {
+func (r *Resolver) count(from netip.Addr, q dns.Question, hit rpz.Hit) {
 	key := hit.Feed + "\x00" + r.ISP + "\x00" + hit.Indicator
 	c, ok := r.counts.Load(key)
 	if !ok {
@@ -239,7 +285,7 @@ func (r *Resolver) count(w dns.ResponseWriter, q dns.Question, hit rpz.Hit) {
 		r.Hits.WithLabelValues(hit.Feed, r.ISP).Inc()
 	}
 	if r.Log != nil && r.Log.Enabled(context.Background(), slog.LevelInfo) {
-		client := rpz.Truncate(addrOf(w.RemoteAddr()), r.V4Bits, r.V6Bits)
+		client := rpz.Truncate(from, r.V4Bits, r.V6Bits)
 		r.Log.Info("rpz hit", "client", client.String(), "name", strings.ToLower(q.Name), "type", dns.TypeToString[q.Qtype],
 			"action", string(hit.Action), "feed", hit.Feed, "rule", hit.Rule, "indicator", hit.Indicator, "isp", r.ISP)
 	}
@@ -315,6 +361,22 @@ func (c *cache) shard(k string) int {
 		h = (h ^ uint32(k[i])) * 16777619
 	}
 	return int(h % uint32(len(c.shards)))
+}
+
+// getBytes is get for a key in bytes, without making a string of it.
+func (c *cache) getBytes(k []byte) ([]byte, bool) {
+	h := uint32(2166136261)
+	for i := 0; i < len(k); i++ {
+		h = (h ^ uint32(k[i])) * 16777619
+	}
+	s := &c.shards[int(h%uint32(len(c.shards)))]
+	s.mu.RLock()
+	e, ok := s.m[string(k)]
+	s.mu.RUnlock()
+	if !ok || time.Now().UnixNano() > e.expires {
+		return nil, false
+	}
+	return e.wire, true
 }
 
 func (c *cache) get(k string) ([]byte, bool) {
