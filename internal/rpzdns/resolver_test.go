@@ -3,6 +3,7 @@ package rpzdns
 import (
 	"bytes"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -142,5 +143,46 @@ func TestResolverNeverUnfiltered(t *testing.T) {
 	r, _, err := (&dns.Client{}).Exchange(m, addr)
 	if err != nil || r.Rcode != dns.RcodeServerFailure || up.queries.Load() != 0 {
 		t.Fatalf("before the policy loaded: %v %v", r, err)
+	}
+}
+
+// TestResolverBadPackets sends the resolver packets it must not choke on:
+// a compression loop, a truncated header, an answer instead of a query,
+// an oversized EDNS size; each gets FORMERR or nothing, and the resolver
+// keeps answering.
+func TestResolverBadPackets(t *testing.T) {
+	f := newFixture(t, rpz.NXDomain)
+	up := newUpstream(t)
+	res := &Resolver{Engine: f.eng, Subscriber: f.plain.ID, Upstreams: []string{up.addr}}
+	addr, err := res.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Shutdown(t.Context()) })
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	loop := []byte{0xab, 0xcd, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1}
+	conn.Write(loop)
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	b := make([]byte, 512)
+	n, err := conn.Read(b)
+	if err != nil || n != 12 || b[0] != 0xab || b[3]&0xf != dns.RcodeFormatError {
+		t.Fatalf("compression loop: % x %v", b[:n], err)
+	}
+	for _, p := range [][]byte{{1, 2, 3}, {0, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}} {
+		conn.Write(p)
+	}
+	m := new(dns.Msg)
+	m.SetQuestion("fine.example.", dns.TypeA)
+	m.SetEdns0(65535, true)
+	r, _, err := (&dns.Client{}).Exchange(m, addr)
+	if err != nil || len(r.Answer) != 1 || r.IsEdns0() == nil {
+		t.Fatalf("after bad packets: %v %v", r, err)
+	}
+	if r.IsEdns0().UDPSize() > 4096 {
+		t.Fatalf("EDNS size echoed: %d", r.IsEdns0().UDPSize())
 	}
 }
