@@ -11,63 +11,48 @@ type Hit struct {
 	Rule      string // the owner that matched ("evil.example", "*.evil.example")
 }
 
-type rule struct {
-	target string // the zone's own strings: no copies are made
-	ind    string
-	feed   uint16
+// policyZone is one zone of a policy: the zone's own maps (shared, never
+// copied or changed) and its wildcard rules keyed by the name under "*.".
+type policyZone struct {
+	origin  string
+	records map[string]string
+	source  map[string]string
+	wild    map[string]string
 }
 
 // Policy is the resolver's lookup over one or more zones, built once and
-// then read concurrently (replace it whole to change it). The first zone
-// added wins where zones overlap, as RPZ's zone order does; within a zone,
+// then read concurrently (replace it whole to change it). It holds the
+// zones' own maps, so it costs little beyond them and builds in one scan
+// for the wildcards. Zones are tried in the order added, as RPZ's zone
+// order says: the first zone with a rule for the name wins; within a zone
 // an exact name wins over a wildcard, and the closest wildcard wins.
 type Policy struct {
-	exact map[string]rule
-	wild  map[string]rule // keyed by the name under "*."
-	feeds []string
+	zones []policyZone
 }
 
-// NewPolicy returns an empty policy sized for n rules.
-func NewPolicy(n int) *Policy {
-	return &Policy{exact: make(map[string]rule, n), wild: map[string]rule{}}
-}
+// NewPolicy returns an empty policy (n is a size hint, unused).
+func NewPolicy(n int) *Policy { return &Policy{} }
 
-// Add adds a zone's rules; rules already present (from earlier zones) stay.
+// Add adds a zone after those already added. The zone's maps must not be
+// changed afterwards.
 func (p *Policy) Add(z Zone) {
-	p.feeds = append(p.feeds, z.Origin)
-	f := uint16(len(p.feeds) - 1)
-	if len(z.Source) == 0 {
-		for owner, target := range z.Records {
-			p.AddRule(f, owner, target, "")
-		}
-		return
-	}
+	pz := policyZone{origin: z.Origin, records: z.Records, source: z.Source, wild: map[string]string{}}
 	for owner, target := range z.Records {
-		p.AddRule(f, owner, target, z.Source[owner])
+		if len(owner) > 2 && owner[0] == '*' && owner[1] == '.' {
+			pz.wild[owner[2:]] = target
+		}
 	}
-}
-
-// AddRule adds one rule of the zone with index feed (as returned by
-// AddFeed).
-func (p *Policy) AddRule(feed uint16, owner, target, indicator string) {
-	r := rule{target: target, feed: feed, ind: indicator}
-	m, key := p.exact, owner
-	if strings.HasPrefix(owner, "*.") {
-		m, key = p.wild, owner[2:]
-	}
-	if _, ok := m[key]; !ok {
-		m[key] = r
-	}
-}
-
-// AddFeed registers a zone for AddRule and returns its index.
-func (p *Policy) AddFeed(origin string) uint16 {
-	p.feeds = append(p.feeds, origin)
-	return uint16(len(p.feeds) - 1)
+	p.zones = append(p.zones, pz)
 }
 
 // Len is the number of rules.
-func (p *Policy) Len() int { return len(p.exact) + len(p.wild) }
+func (p *Policy) Len() int {
+	n := 0
+	for _, z := range p.zones {
+		n += len(z.records)
+	}
+	return n
+}
 
 // Lookup returns the rule for qname (any case, with or without the final
 // dot), and false when the name is not listed.
@@ -79,23 +64,23 @@ func (p *Policy) Lookup(qname string) (Hit, bool) {
 	if hasUpper(n) {
 		n = strings.ToLower(n)
 	}
-	if r, ok := p.exact[n]; ok {
-		return p.hit(r, n), true
-	}
-	if len(p.wild) == 0 {
-		return Hit{}, false
-	}
-	for i := strings.IndexByte(n, '.'); i >= 0; i = strings.IndexByte(n, '.') {
-		n = n[i+1:]
-		if r, ok := p.wild[n]; ok {
-			return p.hit(r, "*."+n), true
+	for i := range p.zones {
+		z := &p.zones[i]
+		if t, ok := z.records[n]; ok && !strings.HasPrefix(n, "*.") {
+			return Hit{Action: ActionOf(t), Target: t, Feed: z.origin, Indicator: z.source[n], Rule: n}, true
+		}
+		if len(z.wild) == 0 {
+			continue
+		}
+		for m, j := n, strings.IndexByte(n, '.'); j >= 0; j = strings.IndexByte(m, '.') {
+			m = m[j+1:]
+			if t, ok := z.wild[m]; ok {
+				rule := "*." + m
+				return Hit{Action: ActionOf(t), Target: t, Feed: z.origin, Indicator: z.source[rule], Rule: rule}, true
+			}
 		}
 	}
 	return Hit{}, false
-}
-
-func (p *Policy) hit(r rule, owner string) Hit {
-	return Hit{Action: ActionOf(r.target), Target: r.target, Feed: p.feeds[r.feed], Indicator: r.ind, Rule: owner}
 }
 
 func hasUpper(s string) bool {
