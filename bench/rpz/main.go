@@ -4,13 +4,16 @@
 //
 //   - load: building the resolver's policy (kyojo) and loading the zone file
 //     until a listed name is blocked (Unbound), and the memory each holds;
+//
 //   - queries a second for a mix of 10% listed names, unlisted names coming
 //     from a local authoritative upstream on loopback, then the cache;
+//
 //   - a policy change of the whole 1,000,000 names while dnsperf runs:
 //     how long it takes to apply, and whether any query failed;
+//
 //   - an AXFR of the 1,000,000-name zone from kyojo's RPZ server.
 //
-//	go run ./bench/rpz -n 1000000 -seconds 15
+//     go run ./bench/rpz -n 1000000 -seconds 15
 package main
 
 import (
