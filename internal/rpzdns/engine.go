@@ -69,12 +69,19 @@ type Engine struct {
 	// whose serial moved (the server sends NOTIFY).
 	OnChange func(changed []*ZoneState)
 
+	// rmu serialises refreshes and guards what only they touch (cursor,
+	// defsSig, feeds, allow, nextSubs, lastFull). mu guards what readers
+	// see: inds, subs, zones, byZone and the journals. A refresh reads the
+	// store and builds the zones without holding mu, and takes it only to
+	// apply a batch or to publish, so DNS answers never wait on the store.
+	rmu      sync.Mutex
 	mu       sync.RWMutex
 	inds     map[string]rpz.Indicator
 	cursor   int64
 	defsSig  string
 	feeds    []rpz.Feed
 	subs     []rpz.Subscriber
+	nextSubs []rpz.Subscriber
 	allow    []rpz.Allow
 	zones    map[string]*ZoneState
 	byZone   map[string][]*ZoneState // feed zone name → per-subscriber states
@@ -120,44 +127,59 @@ func (e *Engine) Run(ctx context.Context, every time.Duration) {
 // zones when anything changed. Every hour it re-reads everything, so that
 // scores that decayed below a feed's threshold leave the zones.
 func (e *Engine) Refresh(ctx context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
 	now := e.now()
-	if e.inds == nil || now.Sub(e.lastFull) > time.Hour {
-		e.inds, e.cursor, e.lastFull = map[string]rpz.Indicator{}, 0, now
-		e.defsSig = ""
+	inds := e.inds
+	full := inds == nil || now.Sub(e.lastFull) > time.Hour
+	cursor := e.cursor
+	if full {
+		inds, cursor = map[string]rpz.Indicator{}, 0 // read afresh beside the one in use
 	}
-	changed := false
+	changed := full
 	f := intel.Filter{Types: []string{"indicator"}, Limit: 1000}
 	for {
-		f.AfterSeq = e.cursor
+		f.AfterSeq = cursor
 		batch, err := e.Intel.List(ctx, f)
 		if err != nil {
 			return err
 		}
+		if !full {
+			e.mu.Lock()
+		}
 		for _, st := range batch {
-			e.cursor = st.Seq
+			cursor = st.Seq
 			in, ok := rpz.FromObject(st.Object, e.Decay, now)
-			_, had := e.inds[st.ID]
+			_, had := inds[st.ID]
 			switch {
 			case ok:
-				e.inds[st.ID] = in
+				inds[st.ID] = in
 				changed = true
 			case had:
-				delete(e.inds, st.ID)
+				delete(inds, st.ID)
 				changed = true
 			}
+		}
+		if !full {
+			e.mu.Unlock()
 		}
 		if len(batch) < f.Limit {
 			break
 		}
+	}
+	e.cursor = cursor
+	if full {
+		e.mu.Lock()
+		e.inds = inds
+		e.mu.Unlock()
+		e.lastFull = now
 	}
 	feeds, subs, allow, err := e.definitions(ctx)
 	if err != nil {
 		return err
 	}
 	if sig := signature(feeds, subs, allow); sig != e.defsSig {
-		e.defsSig, e.feeds, e.subs, e.allow = sig, feeds, subs, allow
+		e.defsSig, e.feeds, e.nextSubs, e.allow = sig, feeds, subs, allow
 		changed = true
 	}
 	if !changed && e.zones != nil {
@@ -197,17 +219,25 @@ func (e *Engine) definitions(ctx context.Context) ([]rpz.Feed, []rpz.Subscriber,
 }
 
 // rebuild recomputes every zone, journals the differences and publishes.
+// It runs under rmu: e.inds and e.zones change only under rmu, so it reads
+// them without mu, and takes mu to append to the journals and publish.
 func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, error) {
 	inds := make([]rpz.Indicator, 0, len(e.inds))
 	for _, in := range e.inds {
 		inds = append(inds, in)
 	}
 	slices.SortFunc(inds, func(a, b rpz.Indicator) int { return cmpStr(a.ID, b.ID) })
+	type change struct {
+		st    *ZoneState
+		d     rpz.Delta
+		fresh bool // a zone new to this process: its delta says nothing of the content at d.From
+	}
+	var changes []change
 	zones := map[string]*ZoneState{}
 	byZone := map[string][]*ZoneState{}
 	policies := map[string]*rpz.Policy{}
 	var moved []*ZoneState
-	for _, sub := range e.subs {
+	for _, sub := range e.nextSubs {
 		comms, err := e.Dir.CommunitiesOf(ctx, sub.OrgID)
 		if err != nil {
 			return nil, err
@@ -230,14 +260,13 @@ func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, erro
 					last, _ = e.Journal.RPZLastSerial(ctx, key)
 				}
 				st.Serial = rpz.NextSerial(last, now)
-				e.record(ctx, key, rpz.Delta{From: last, To: st.Serial}, now)
+				changes = append(changes, change{st: st, d: rpz.Delta{From: last, To: st.Serial}, fresh: true})
 			default:
 				st.journal, st.Serial = old.journal, old.Serial
 				if d := rpz.Diff(old.Records, z.Records); !d.Empty() || signature([]rpz.Feed{old.Feed}, nil, nil) != signature([]rpz.Feed{f}, nil, nil) {
 					d.From, d.To = old.Serial, rpz.NextSerial(old.Serial, now)
 					st.Serial = d.To
-					st.journal.Append(d)
-					e.record(ctx, key, d, now)
+					changes = append(changes, change{st: st, d: d})
 					moved = append(moved, st)
 				}
 			}
@@ -247,8 +276,18 @@ func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, erro
 		}
 		policies[sub.ID] = pol
 	}
-	e.zones, e.byZone = zones, byZone
+	e.mu.Lock()
+	for _, c := range changes {
+		if !c.fresh {
+			c.st.journal.Append(c.d) // IXFR from a serial before this process answers with the whole zone
+		}
+	}
+	e.zones, e.byZone, e.subs = zones, byZone, e.nextSubs
 	e.policies.Store(&policies)
+	e.mu.Unlock()
+	for _, c := range changes {
+		e.record(ctx, c.st.Key, c.d, now)
+	}
 	return moved, nil
 }
 
@@ -376,5 +415,6 @@ func (e *Engine) Publish(f rpz.Feed, s rpz.Subscriber, z rpz.Zone, serial uint32
 	e.zones[st.Key] = st
 	e.byZone[f.Zone] = []*ZoneState{st}
 	e.subs = append(e.subs, s)
+	e.nextSubs = e.subs
 	e.loaded.Store(true)
 }
