@@ -58,6 +58,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err := seedDemo(ctx, env, cfg, svc); err != nil {
 			return err
 		}
+		if err := seedRPZDemo(ctx, db, env); err != nil {
+			return err
+		}
 	}
 	var ev *evidence.Service
 	var loops sync.WaitGroup
@@ -97,8 +100,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version,
+	rpzRT, err := startRPZ(loopCtx, env, cfg, db, intel.DefaultDecay, nil, log)
+	if err != nil {
+		return err
+	}
+	defer rpzRT.stop(context.WithoutCancel(ctx))
+	services := server.Services{Identity: svc, Evidence: ev, Intel: iv}
+	if rpzRT != nil {
+		services.RPZStatus = rpzRT.status
+	}
+	handler, reg := server.Handler(services, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
+	if rpzRT != nil && rpzRT.resolver != nil {
+		reg.MustRegister(rpzRT.resolver.Hits)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)

@@ -18,7 +18,7 @@ const module = "github.com/kyojo-hub/kyojo/internal/"
 // domain packages: types and rules only.
 var domain = map[string]bool{
 	"errs": true, "policy": true, "identity": true, "audit": true, "stix": true, "stix/pattern": true,
-	"intel": true, "match": true, "incident": true, "route": true, "exercise": true, "kpi": true,
+	"intel": true, "rpz": true, "match": true, "incident": true, "route": true, "exercise": true, "kpi": true,
 }
 
 // adapters: each talks to one mechanism and must not import another.

@@ -47,6 +47,12 @@ type Config struct {
 	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
+
+	RPZListen     string `key:"rpz-listen" help:"address (UDP and TCP) where the RPZ zones are served to subscribers, e.g. 127.0.0.1:5300"`
+	DNSListen     string `key:"dns-listen" help:"address (UDP and TCP) of the filtering resolver, e.g. 127.0.0.1:5353"`
+	DNSUpstream   string `key:"dns-upstream" help:"the filtering resolver's upstream resolvers, host:port, comma-separated"`
+	DNSSubscriber string `key:"dns-subscriber" help:"the RPZ subscriber (name) whose policy the filtering resolver applies (the demo's: demo-localhost)"`
+	DNSWarnAddr   string `key:"dns-warn-addr" help:"addresses of the warning page's host, answered after the walled garden's CNAME, comma-separated"`
 }
 
 // Default returns the defaults a newcomer meets.

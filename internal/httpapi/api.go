@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
 
 // Prefix is the path every route of the API starts with.
@@ -33,6 +34,9 @@ type Deps struct {
 	Evidence *evidence.Service // nil: the hub runs no ledger, and the evidence routes are absent
 	Intel    *intel.Service    // the intelligence store
 	Version  string
+
+	RPZ       *rpz.Service // nil: the RPZ routes are absent
+	RPZStatus rpz.Status   // the running DNS side; nil when this node serves no zones
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -73,6 +77,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.objectRoutes()...)
 	rs = append(rs, a.exportRoutes()...)
 	rs = append(rs, a.importRoutes()...)
+	rs = append(rs, a.rpzRoutes()...)
 	return rs
 }
 

@@ -190,6 +190,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`}, 201, nil)
 	refs := map[string]string{"objects": objID, "organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
 		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
+	var feed, sub, rep struct{ ID string }
+	ok(t, h, req{as: admin, method: "POST", path: "/rpz/feeds", body: `{"zone":"rpz.test."}`}, 201, &feed)
+	ok(t, h, req{as: admin, method: "POST", path: "/rpz/subscribers", body: `{"name":"isp-a-ns","org_id":"isp-a","feeds":["` + feed.ID + `"],"allow":["127.0.0.1/32"]}`}, 201, &sub)
+	ok(t, h, req{as: admin, method: "POST", path: "/rpz/allowlist", body: `{"name":"ok.example"}`}, 201, nil)
+	ok(t, h, req{method: "POST", path: "/rpz/reports", body: `{"name":"shop.example","reason":"ours"}`}, 201, &rep)
+	refs["/rpz/feeds"], refs["/rpz/subscribers"], refs["/rpz/allowlist"], refs["/rpz/reports"] = feed.ID, sub.ID, "ok.example", rep.ID
 
 	keys := make([]string, 0, len(ops))
 	for k := range ops {

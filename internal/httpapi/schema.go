@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/netip"
 	"reflect"
 	"strings"
 	"time"
@@ -129,6 +130,8 @@ func (g *schemas) build(t reflect.Type, required []string) obj {
 		return obj{"type": "string", "format": "date-time"}
 	case typeOf[json.RawMessage]():
 		return obj{"type": "object", "description": "any JSON object"}
+	case typeOf[netip.Prefix]():
+		return obj{"type": "string", "description": "an address or network, e.g. 192.0.2.0/24"}
 	case typeOf[evidence.Hash]():
 		return obj{"type": "string", "contentEncoding": "base64", "description": "a SHA-256 hash"}
 	}
@@ -145,6 +148,8 @@ func (g *schemas) build(t reflect.Type, required []string) obj {
 		return obj{"type": "integer", "format": "int64"}
 	case reflect.Float64, reflect.Float32:
 		return obj{"type": "number"}
+	case reflect.Uint32, reflect.Uint16:
+		return obj{"type": "integer", "minimum": 0}
 	case reflect.Uint64:
 		return obj{"type": "integer", "format": "int64", "minimum": 0}
 	case reflect.Slice:

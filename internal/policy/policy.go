@@ -115,6 +115,10 @@ const (
 	// compartment opens classified intelligence (CanSee), so only a hub
 	// administrator may.
 	GrantCompartment Action = "user.compartment"
+
+	// ManageRPZ defines RPZ feeds and subscribers, decides false-positive
+	// reports and edits the allowlist: hub administrators only.
+	ManageRPZ Action = "rpz.manage"
 )
 
 var writes = map[Action]bool{
@@ -122,6 +126,7 @@ var writes = map[Action]bool{
 	ManageUsers: true, GrantRole: true, GrantCompartment: true, ManageOwnTokens: true, ManageAnyTokens: true,
 	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true, Witness: true,
 	ShareIntel: true,
+	ManageRPZ:  true,
 }
 
 // Target is what the action is on. Fields not relevant to an action are ignored.
@@ -204,6 +209,8 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 		return hub, "only a hub administrator may set retention and legal holds"
 	case ReadProofs:
 		return true, ""
+	case ManageRPZ:
+		return hub, "only a hub administrator may manage the RPZ feeds"
 	case ShareIntel:
 		return v.Role.rank() >= Analyst.rank(), "read-only members may not publish intelligence"
 	case Witness:

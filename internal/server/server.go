@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/rpz"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
@@ -45,6 +47,12 @@ type Services struct {
 	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
 	// store is used if it implements taxii.StatusStore (*store.DB does).
 	TAXIIStatus taxii.StatusStore
+
+	// RPZ manages the RPZ feeds; when nil, one is made on the identity
+	// store if it implements rpz.Store (*store.DB does). RPZStatus is the
+	// running DNS side, nil when this node serves no zones.
+	RPZ       *rpz.Service
+	RPZStatus rpz.Status
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -99,7 +107,13 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	if sv.RPZ == nil {
+		if st, ok := svc.Store().(rpz.Store); ok {
+			sv.RPZ = rpz.NewService(st, nil)
+		}
+	}
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version,
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
@@ -109,7 +123,8 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
 		}
 	}
-	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {
@@ -119,6 +134,9 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		dur.WithLabelValues(route).Observe(d.Seconds())
 	}
 	h := httpx.Routed(mux)
+	if sv.RPZStatus != nil {
+		h = warnBlocked(sv.RPZStatus, h)
+	}
 	h = httpx.Auth(svc, opt.TrustProxy)(h)
 	h = securityHeaders(h)
 	h = httpx.Base(opt.Log, observe)(h)
@@ -132,6 +150,20 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// warnBlocked shows the warning page to browsers the walled garden sent
+// here: a request whose Host is a name the RPZ policy lists.
+func warnBlocked(st rpz.Status, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path != "/warning" && !strings.HasPrefix(r.URL.Path, "/static/") && web.IsListed(st, r.Host) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawQuery = "/warning", ""
+			next.ServeHTTP(w, r2)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

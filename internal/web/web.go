@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -30,6 +31,9 @@ type Deps struct {
 	Intel        *intel.Service    // nil when the hub keeps no intelligence: its pages, links and search box are absent
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
+
+	RPZ       *rpz.Service // nil: no warning page nor RPZ pages
+	RPZStatus rpz.Status   // the running DNS side; nil when this node serves no zones
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -59,6 +63,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 
+	u.registerRPZ(mux)
 	mux.HandleFunc("GET /login", u.loginForm)
 	mux.HandleFunc("POST /login", u.login)
 	mux.HandleFunc("POST /logout", u.signedIn(u.logout))
