@@ -21,13 +21,13 @@ type Kind uint8
 
 // The kinds a Set indexes.
 const (
-	IP     Kind = iota + 1 // an address, or a CIDR block in an indicator
-	Domain                 // a domain name; a look-up also finds its parents
-	URL                    // a normalised URL (intel.NormalizeURL)
-	Hash                   // a hex digest of any algorithm, lower case
-	Email                  // an e-mail address, lower case
-	JA3                    // a TLS client fingerprint (JA3 or JA4), lower case
-	UserAgent              // an HTTP user agent, exact
+	IP        Kind = iota + 1 // an address, or a CIDR block in an indicator
+	Domain                    // a domain name; a look-up also finds its parents
+	URL                       // a normalised URL (intel.NormalizeURL)
+	Hash                      // a hex digest of any algorithm, lower case
+	Email                     // an e-mail address, lower case
+	JA3                       // a TLS client fingerprint (JA3 or JA4), lower case
+	UserAgent                 // an HTTP user agent, exact
 )
 
 var kindNames = [...]string{IP: "ip", Domain: "domain", URL: "url", Hash: "hash", Email: "email", JA3: "ja3", UserAgent: "user_agent"}

@@ -152,9 +152,9 @@ func BenchmarkLookup(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	s := Build(es)
-	es = nil
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(es)
 	setMB := float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
 	var buf []Hit
 	hits := 0

@@ -24,7 +24,7 @@ type Message struct {
 	ID         string    `json:"id"`
 	SensorID   string    `json:"sensor_id"`
 	ReceivedAt time.Time `json:"received_at"`
-	Lines      []byte    `json:"-"` // newline-separated, uncompressed
+	Lines      []byte    `json:"-"`                  // newline-separated, uncompressed
 	TooLong    int64     `json:"too_long,omitempty"` // lines ingest dropped for being longer than parse.MaxLine
 }
 

@@ -368,7 +368,7 @@ func (s *Service) TopIndicators(ctx context.Context, a identity.Actor, org strin
 }
 
 // Escalate sends an alert to an incident by hand. It returns
-// errs.Unsupported while no incident part is wired in.
+// errs.Unavailable while no incident part is wired in.
 func (s *Service) Escalate(ctx context.Context, a identity.Actor, id string) (Alert, error) {
 	al, err := s.st.Alert(ctx, id)
 	if err != nil {
@@ -381,7 +381,7 @@ func (s *Service) Escalate(ctx context.Context, a identity.Actor, id string) (Al
 		return Alert{}, err
 	}
 	if s.proc == nil || s.proc.esc == nil {
-		return Alert{}, errs.E(errs.Unsupported, "incidents are not available on this hub yet")
+		return Alert{}, errs.E(errs.Unavailable, "incidents are not available on this hub yet")
 	}
 	inc, err := s.proc.esc.OpenOrJoin(ctx, al, "escalated by "+a.Username)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
@@ -45,6 +46,7 @@ type Services struct {
 	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
 	// store is used if it implements taxii.StatusStore (*store.DB does).
 	TAXIIStatus taxii.StatusStore
+	Monitor     *monitor.Service // GSOC monitoring; nil: not served
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -99,7 +101,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, Monitor: sv.Monitor}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {

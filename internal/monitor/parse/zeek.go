@@ -2,8 +2,8 @@ package parse
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
