@@ -46,6 +46,10 @@ type Config struct {
 	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
+	NATSURL         string        `key:"nats-url" help:"external NATS JetStream for the monitoring pipeline, e.g. nats://10.0.0.5:4222 (default: embedded, in-process)" secret:"true"`
+	NATSListen      string        `key:"nats-listen" help:"let the embedded NATS server listen on this address too, e.g. 127.0.0.1:4223 (default: no port)"`
+	SyslogListen    string        `key:"syslog-listen" help:"receive sensor syslog (RFC 5424/3164, CEF) on this address over UDP and TCP, e.g. 0.0.0.0:5514 (default: off)"`
+	EventMaxAge     time.Duration `key:"event-max-age" help:"sensor events older than this are rejected"`
 }
 
 // Default returns the defaults a newcomer meets.
@@ -59,6 +63,7 @@ func Default() Config {
 		Ledger:          true,
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
+		EventMaxAge:     30 * 24 * time.Hour,
 	}
 }
 

@@ -3,6 +3,7 @@ package monitor
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,6 +28,7 @@ type Sensor struct {
 	Location  string         `json:"location,omitempty"`
 	Format    parse.Format   `json:"format"`
 	Mapping   *parse.Mapping `json:"mapping,omitempty"` // for format json
+	Sources   []string       `json:"sources,omitempty"` // syslog senders (addresses, CIDR blocks) whose messages are this sensor's
 	Disabled  bool           `json:"disabled"`
 	CreatedAt time.Time      `json:"created_at"`
 	Health    Health         `json:"health"`
@@ -51,6 +53,7 @@ type NewSensor struct {
 	Location string         `json:"location,omitempty"`
 	Format   parse.Format   `json:"format"` // eve, zeek, syslog, cef, json
 	Mapping  *parse.Mapping `json:"mapping,omitempty"`
+	Sources  []string       `json:"sources,omitempty"` // syslog senders: addresses or CIDR blocks
 }
 
 // Check returns errs.Invalid naming each bad field.
@@ -85,7 +88,33 @@ func (n *NewSensor) Check() error {
 	} else if n.Mapping != nil {
 		l = append(l, errs.F(errs.Invalid, "mapping", "only format json takes a mapping"))
 	}
+	if len(n.Sources) > 100 {
+		l = append(l, errs.F(errs.Invalid, "sources", "at most 100 senders"))
+	}
+	for i, src := range n.Sources {
+		p, err := netip.ParsePrefix(src)
+		if err != nil {
+			a, err2 := netip.ParseAddr(src)
+			if err2 != nil {
+				l = append(l, errs.F(errs.Invalid, "sources", "%q is not an address or CIDR block", src))
+				continue
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		n.Sources[i] = p.Masked().String()
+	}
 	return l.Err()
+}
+
+// FromSource reports whether a syslog message from addr is this sensor's.
+func (s Sensor) FromSource(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, src := range s.Sources {
+		if p, err := netip.ParsePrefix(src); err == nil && p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, v string) bool {

@@ -86,7 +86,7 @@ func (s *Service) AddSensor(ctx context.Context, a identity.Actor, in NewSensor)
 		return Sensor{}, "", err
 	}
 	now := s.now()
-	sn := Sensor{ID: newID(), OrgID: o.ID, Name: in.Name, Kind: in.Kind, Location: in.Location, Format: in.Format, Mapping: in.Mapping, CreatedAt: now}
+	sn := Sensor{ID: newID(), OrgID: o.ID, Name: in.Name, Kind: in.Kind, Location: in.Location, Format: in.Format, Mapping: in.Mapping, Sources: in.Sources, CreatedAt: now}
 	tok := newToken()
 	rec := a.Record(now, "sensor.create", "sensor", sn.ID, o.ID, audit.Success, map[string]any{"name": sn.Name, "kind": sn.Kind, "format": sn.Format})
 	if err := s.st.CreateSensor(ctx, sn, identity.HashSecret(tok), rec); err != nil {

@@ -31,8 +31,9 @@ func (m *Monitor) CreateSensor(ctx context.Context, s monitor.Sensor, tokenHash 
 		mapping = string(b)
 	}
 	return m.db.TransactSQL(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO monitor_sensors (id, org_id, name, kind, location, format, mapping, token_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.OrgID, s.Name, s.Kind, s.Location, string(s.Format), mapping, tokenHash, micros(s.CreatedAt))
+		_, err := tx.exec(ctx, `INSERT INTO monitor_sensors (id, org_id, name, kind, location, format, mapping, sources, token_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.OrgID, s.Name, s.Kind, s.Location, string(s.Format), mapping,
+			strings.Join(s.Sources, ","), tokenHash, micros(s.CreatedAt))
 		if err != nil {
 			return tx.mapErr(err, "create sensor")
 		}
@@ -40,20 +41,23 @@ func (m *Monitor) CreateSensor(ctx context.Context, s monitor.Sensor, tokenHash 
 	})
 }
 
-const sensorCols = `id, org_id, name, kind, location, format, mapping, disabled, created_at, events, rejected, reasons,
+const sensorCols = `id, org_id, name, kind, location, format, mapping, sources, disabled, created_at, events, rejected, reasons,
 	last_event_at, last_error, last_error_at`
 
 func scanSensor(sc interface{ Scan(...any) error }) (monitor.Sensor, error) {
 	var s monitor.Sensor
-	var format, mapping, reasons string
+	var format, mapping, sources, reasons string
 	var created int64
 	var lastEvent, lastErr sql.NullInt64
-	err := sc.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Location, &format, &mapping, &s.Disabled, &created,
+	err := sc.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Location, &format, &mapping, &sources, &s.Disabled, &created,
 		&s.Health.Events, &s.Health.Rejected, &reasons, &lastEvent, &s.Health.LastError, &lastErr)
 	if err != nil {
 		return s, err
 	}
 	s.Format = parse.Format(format)
+	if sources != "" {
+		s.Sources = strings.Split(sources, ",")
+	}
 	if mapping != "" {
 		var mp parse.Mapping
 		if json.Unmarshal([]byte(mapping), &mp) == nil {

@@ -12,6 +12,7 @@ CREATE TABLE monitor_sensors (
     location      TEXT NOT NULL DEFAULT '',
     format        TEXT NOT NULL,
     mapping       TEXT NOT NULL DEFAULT '',
+    sources       TEXT NOT NULL DEFAULT '', -- syslog senders: addresses and CIDR blocks, comma-separated
     token_hash    TEXT NOT NULL UNIQUE,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    INTEGER NOT NULL,
