@@ -32,6 +32,8 @@ var commands = []command{
 	{"import", "import intelligence: STIX, MISP, CSV or plain lists, from files or URLs", runImport},
 	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
+	{"sensor", "register or list monitoring sensors (sensor add | sensor list)", runSensor},
+	{"ingest", "match sensor logs from files against the intelligence (ingest --sensor ID FILE…)", runIngest},
 	{"version", "print the version", runVersion},
 }
 

@@ -94,7 +94,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version,
+	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	defer stopMonitoring()
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv, Monitor: mon}, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
