@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -29,7 +30,8 @@ type Deps struct {
 	Evidence     *evidence.Service // nil when the hub runs no ledger: its pages and links are absent
 	Intel        *intel.Service    // nil when the hub keeps no intelligence: its pages, links and search box are absent
 	Version      string
-	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
+	SecureCookie bool             // mark cookies Secure (the hub is behind TLS)
+	Monitor      *monitor.Service // nil when the hub runs no monitoring: the GSOC pages and link are absent
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -124,6 +126,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /intel/export", u.signedIn(u.intelExport))
 		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
 		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
+	}
+
+	if u.d.Monitor != nil {
+		mux.HandleFunc("GET /gsoc", u.signedIn(u.gsoc))
+		mux.HandleFunc("POST /gsoc/sensors", u.signedIn(u.sensorCreate))
+		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
 	}
 
 	mux.HandleFunc("/", u.notFound)
