@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -40,6 +41,7 @@ type Options struct {
 	// limit is four times it.
 	MaxBacklog int64
 	Log        *slog.Logger
+	Workers    int // messages processed at once; default GOMAXPROCS
 }
 
 // Bus is a connection to JetStream with the events stream. It is safe for
@@ -226,9 +228,10 @@ func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
 type Handler func(ctx context.Context, m monitor.Message) error
 
 // Consume runs handler on every message of the stream, with a durable
-// consumer shared by all nodes, until ctx ends. A message is acknowledged
-// after handler returns nil; otherwise it is delivered again after a
-// second.
+// consumer shared by all nodes, until ctx ends, on up to Options.Workers
+// messages at once (handler must be safe for concurrent use). A message is
+// acknowledged after handler returns nil; otherwise it is delivered again
+// after a second.
 func (b *Bus) Consume(ctx context.Context, handler Handler) error {
 	cons, err := b.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       "processor",
@@ -249,22 +252,43 @@ func (b *Bus) Consume(ctx context.Context, handler Handler) error {
 			time.Sleep(time.Second)
 			continue
 		}
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, b.opt.workers())
 		for msg := range batch.Messages() {
-			m := decode(msg)
-			if err := handler(ctx, m); err != nil {
-				b.opt.Log.WarnContext(ctx, "bus: processing failed; will retry", "batch", m.ID, "err", err)
-				msg.NakWithDelay(time.Second)
-				continue
-			}
-			// Acknowledged even when ctx ended meanwhile: the work is done.
-			actx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := msg.DoubleAck(actx); err != nil {
-				b.opt.Log.WarnContext(ctx, "bus: ack lost; the batch will be delivered again and skipped", "batch", m.ID, "err", err)
-			}
-			cancel()
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				b.handle(ctx, msg, handler)
+			}()
 		}
+		wg.Wait()
 	}
 	return ctx.Err()
+}
+
+// handle processes one message and acknowledges it, or has it delivered
+// again after a second.
+func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handler Handler) {
+	m := decode(msg)
+	if err := handler(ctx, m); err != nil {
+		b.opt.Log.WarnContext(ctx, "bus: processing failed; will retry", "batch", m.ID, "err", err)
+		msg.NakWithDelay(time.Second)
+		return
+	}
+	// Acknowledged even when ctx ended meanwhile: the work is done.
+	actx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
+		b.opt.Log.WarnContext(ctx, "bus: ack lost; the batch will be delivered again and skipped", "batch", m.ID, "err", err)
+	}
+}
+
+func (o Options) workers() int {
+	if o.Workers > 0 {
+		return o.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func decode(msg jetstream.Msg) monitor.Message {
