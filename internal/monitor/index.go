@@ -127,7 +127,7 @@ var (
 // unrevoked STIX indicator with a pattern kyojo can match, scoring at
 // least min.
 func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
-	if o.Type != "indicator" || !intel.DefaultDecay.Detectable(o, now, min) {
+	if o.Type != "indicator" || o.Revoked || (o.ValidUntil != nil && !now.Before(*o.ValidUntil)) || !intel.DefaultDecay.Detectable(o, now, min) {
 		return Indicator{}, false
 	}
 	var raw struct {
