@@ -14,8 +14,10 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/bus"
 	"github.com/kyojo-hub/kyojo/internal/config"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/syslogd"
 )
@@ -30,7 +32,8 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, log *
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log}
+	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
 	ind := monitor.NewIndicators()
 	start := time.Now()
 	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
@@ -113,7 +116,8 @@ func openMonitor(ctx context.Context, env *Env, cfg config.Config) (*monitor.Ser
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log}
+	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
 	ind := monitor.NewIndicators()
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	return monitor.NewService(db.Monitor(), db, nil, proc, opt), ind, db, nil

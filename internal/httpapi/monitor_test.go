@@ -109,6 +109,15 @@ func TestMonitorEndToEnd(t *testing.T) {
 	if len(theirs.Items) != 0 || len(all.Items) != 3 {
 		t.Fatalf("isp-a sees %d, the GSOC %d", len(theirs.Items), len(all.Items))
 	}
+	// The hit is a sighting of the indicator: its author sees it counted,
+	// another organisation does not.
+	ind1 := "indicator--00000000-0000-4000-8000-000000000001"
+	if sg, err := h.Intel.Sightings(t.Context(), h.Actor("admin"), ind1); err != nil || sg.Sightings != 1 || sg.Count != 2 {
+		t.Errorf("sightings for the author: %+v %v", sg, err)
+	}
+	if sg, err := h.Intel.Sightings(t.Context(), h.Actor("carol"), ind1); err != nil || sg.Sightings != 0 {
+		t.Errorf("sightings for isp-a: %+v %v", sg, err)
+	}
 
 	// The isp-a sensor sends the domain properly now; mof's traffic to the
 	// same domain made no alert: mof may not see that indicator.

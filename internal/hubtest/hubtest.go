@@ -122,7 +122,8 @@ func New(t testing.TB) *Hub {
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
 	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
 	h.Indicators = monitor.NewIndicators()
-	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour} // the real test files are years old
+	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
+		Sightings: &monitor.Sightings{Intel: h.Intel}}
 	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, nil, mopt), mopt)
 	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)

@@ -60,6 +60,7 @@ type Hit struct {
 	First, Last time.Time
 	Severity    int
 	Score       float64
+	ref         int32 // the indicator in the Index the batch was matched with
 }
 
 // Batch is the outcome of processing one message, applied by the store

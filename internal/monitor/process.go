@@ -42,6 +42,7 @@ type Options struct {
 	MaxFuture time.Duration // events later than now plus this are rejected; default 1 hour
 	Retention time.Duration // raw events kept this long; default 90 days
 	Rules     []Rule        // escalation rules; DefaultRules when nil
+	Sightings *Sightings    // record alerts as STIX sightings; nil: not recorded
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -215,7 +216,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 			h := agg[k]
 			ind := ix.inds[f.ref]
 			if h == nil {
-				h = &Hit{IndicatorID: ind.ID, Name: ind.Name, Kind: f.kind, Value: f.value, Observed: f.observed,
+				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: ind.Name, Kind: f.kind, Value: f.value, Observed: f.observed,
 					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
 				agg[k] = h
 			}
@@ -234,9 +235,27 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	}
 	res := Result{Applied: applied, Events: b.Events, Rejected: b.Rejected, Alerts: alerts}
 	if applied {
+		p.sight(ctx, b, alerts, ix)
 		p.escalate(ctx, c.org, alerts)
 	}
 	return res, nil
+}
+
+// sight records the sightings the alerts of a batch call for; a failure
+// is logged (the alert itself is the record of the hit).
+func (p *Processor) sight(ctx context.Context, b Batch, alerts []Alert, ix *Index) {
+	if p.opt.Sightings == nil || len(alerts) != len(b.Hits) {
+		return
+	}
+	for i, a := range alerts {
+		h := b.Hits[i]
+		if !due(a.Count-h.Count, a.Count) || int(h.ref) >= len(ix.inds) || ix.inds[h.ref].ID != a.IndicatorID {
+			continue
+		}
+		if err := p.opt.Sightings.record(ctx, a, ix.inds[h.ref], b.ProcessedAt); err != nil {
+			p.opt.Log.WarnContext(ctx, "sighting not recorded", "alert", a.ID, "err", err)
+		}
+	}
 }
 
 // escalate applies the rules to the alerts a batch touched; failures are
