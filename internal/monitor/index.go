@@ -31,7 +31,7 @@ type Indicator struct {
 // refs point into. It is immutable.
 type Index struct {
 	set     *match.Set
-	inds    []Indicator
+	inds    []*Indicator // shared with the Indicators table: never modified
 	complex []int32
 	Built   time.Time
 }
@@ -44,7 +44,7 @@ func (ix *Index) Len() int { return len(ix.inds) }
 // takes no lock, so look-ups never wait for a rebuild.
 type Indicators struct {
 	mu   sync.Mutex // guards byID and Seq
-	byID map[string]Indicator
+	byID map[string]*Indicator
 	Seq  int64 // the store sequence read up to (for refreshers)
 	cur  atomic.Pointer[Index]
 	// MinScore: indicators scoring below it are not detected on.
@@ -53,7 +53,7 @@ type Indicators struct {
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{byID: map[string]Indicator{}}
+	x := &Indicators{byID: map[string]*Indicator{}}
 	x.cur.Store(&Index{set: match.Build(nil)})
 	return x
 }
@@ -78,7 +78,7 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 			}
 			continue
 		}
-		x.byID[o.ID] = ind
+		x.byID[o.ID] = &ind
 		n++
 	}
 	return n
@@ -87,7 +87,7 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 // Rebuild compiles the table into a new Index and puts it in use.
 func (x *Indicators) Rebuild(now time.Time) *Index {
 	x.mu.Lock()
-	inds := make([]Indicator, 0, len(x.byID))
+	inds := make([]*Indicator, 0, len(x.byID))
 	for _, ind := range x.byID {
 		inds = append(inds, ind)
 	}
@@ -97,8 +97,9 @@ func (x *Indicators) Rebuild(now time.Time) *Index {
 	return ix
 }
 
-// Compile builds an Index from indicators.
-func Compile(inds []Indicator, now time.Time) *Index {
+// Compile builds an Index from indicators, which it keeps and must not be
+// changed afterwards.
+func Compile(inds []*Indicator, now time.Time) *Index {
 	ix := &Index{inds: inds, Built: now}
 	n := 0
 	for _, ind := range inds {
@@ -139,9 +140,7 @@ func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
 		return Indicator{}, false
 	}
 	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: o.Dist, Score: intel.DefaultDecay.Score(o, now)}
-	if ind.Name == "" {
-		ind.Name = clip(raw.Pattern, 120)
-	}
+	ind.Name = clip(ind.Name, 200)
 	p, err := pattern.Parse(raw.Pattern)
 	if err != nil {
 		return Indicator{}, false

@@ -216,7 +216,11 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 			h := agg[k]
 			ind := ix.inds[f.ref]
 			if h == nil {
-				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: ind.Name, Kind: f.kind, Value: f.value, Observed: f.observed,
+				name := ind.Name
+				if name == "" {
+					name = ind.ID
+				}
+				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: name, Kind: f.kind, Value: f.value, Observed: f.observed,
 					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
 				agg[k] = h
 			}
@@ -252,7 +256,7 @@ func (p *Processor) sight(ctx context.Context, b Batch, alerts []Alert, ix *Inde
 		if !due(a.Count-h.Count, a.Count) || int(h.ref) >= len(ix.inds) || ix.inds[h.ref].ID != a.IndicatorID {
 			continue
 		}
-		if err := p.opt.Sightings.record(ctx, a, ix.inds[h.ref], b.ProcessedAt); err != nil {
+		if err := p.opt.Sightings.record(ctx, a, *ix.inds[h.ref], b.ProcessedAt); err != nil {
 			p.opt.Log.WarnContext(ctx, "sighting not recorded", "alert", a.ID, "err", err)
 		}
 	}
