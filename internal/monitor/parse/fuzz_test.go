@@ -2,6 +2,7 @@ package parse
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -73,4 +74,23 @@ func splitLines(b []byte) [][]byte {
 		}
 	}
 	return append(out, b[start:])
+}
+
+// FuzzEVEFast checks the fast EVE path against encoding/json: on every
+// input both give the same event, or both an error.
+func FuzzEVEFast(f *testing.F) {
+	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"http","src_ip":"10.0.0.1","src_port":1,"http":{"hostname":"a.example","url":"\/x","http_port":8080},"x":[1,-2.5e3,true,null,{"y":"z"}]}`))
+	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"dns","dns":{"rrname":"a.example","rdata":"1.2.3.4"},"alert":{"signature":"s","severity":2}}`))
+	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"fileinfo","fileinfo":{"md5":"d41d8cd98f00b204e9800998ecf8427e"},"http":null,"src_port":null}`))
+	f.Add([]byte(`{"Event_Type":"flow","timestamp":"2026-11-01T00:00:00Z","src_port":01}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ferr := EVE(b)
+		slow, serr := eveSlow(b)
+		if (ferr != nil) != (serr != nil) {
+			t.Fatalf("fast error %v, slow error %v", ferr, serr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("fast %+v\nslow %+v", fast, slow)
+		}
+	})
 }
