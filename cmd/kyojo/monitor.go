@@ -14,6 +14,8 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/bus"
 	"github.com/kyojo-hub/kyojo/internal/config"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
+	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
@@ -27,13 +29,13 @@ import (
 // intelligence store, the processor consuming the bus, raw-event
 // retention, and the syslog receiver when --syslog-listen is set. stop
 // ends them in order and waits.
-func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (*monitor.Service, func(), error) {
+func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *evidence.Service, log *slog.Logger) (*monitor.Service, func(), error) {
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.Data, Listen: cfg.NATSListen, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
 	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
-	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
 	ind := monitor.NewIndicators()
 	start := time.Now()
 	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
@@ -92,6 +94,41 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, log *
 		b.Close()
 	}
 	return svc, stop, nil
+}
+
+// eventRetention returns how long an organisation's raw events are kept:
+// its "events" retention rule, else the hub-wide one, else 0 (the
+// default). Rules are read at most once a minute.
+func eventRetention(ev *evidence.Service) func(context.Context, string) time.Duration {
+	if ev == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var rules []evidence.Rule
+	var read time.Time
+	return func(ctx context.Context, orgID string) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(read) > time.Minute {
+			if rs, err := ev.Rules(ctx, identity.System("monitor")); err == nil {
+				rules, read = rs, time.Now()
+			}
+		}
+		var general time.Duration
+		for _, r := range rules {
+			if r.Kind != "events" {
+				continue
+			}
+			d := time.Duration(r.Days) * 24 * time.Hour
+			if r.OrgID == orgID {
+				return d
+			}
+			if r.OrgID == "" {
+				general = d
+			}
+		}
+		return general
+	}
 }
 
 func runSensor(ctx context.Context, env *Env, args []string) error {

@@ -94,7 +94,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, log)
+	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, ev, log)
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,13 @@ type Options struct {
 	MaxAge    time.Duration // events older than this are rejected; default 30 days
 	MaxFuture time.Duration // events later than now plus this are rejected; default 1 hour
 	Retention time.Duration // raw events kept this long; default 90 days
-	Rules     []Rule        // escalation rules; DefaultRules when nil
-	Sightings *Sightings    // record alerts as STIX sightings; nil: not recorded
-	Now       func() time.Time
-	Log       *slog.Logger
+	// RetentionFor, when set, gives an organisation's retention of raw
+	// events (its "events" retention rule); 0 falls back to Retention.
+	RetentionFor func(ctx context.Context, orgID string) time.Duration
+	Rules        []Rule     // escalation rules; DefaultRules when nil
+	Sightings    *Sightings // record alerts as STIX sightings; nil: not recorded
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -150,12 +153,24 @@ type Result struct {
 // then the caller redelivers it. Bad lines are counted, not errors.
 func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	c, err := p.context(ctx, m.SensorID)
+	if errs.Is(err, errs.NotFound) {
+		// A sensor (or organisation) that no longer exists: redelivering
+		// would never help.
+		p.opt.Log.WarnContext(ctx, "batch of an unknown sensor dropped", "batch", m.ID, "sensor", m.SensorID)
+		return Result{}, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	now := p.opt.Now().UTC()
+	keep := p.opt.Retention
+	if p.opt.RetentionFor != nil {
+		if d := p.opt.RetentionFor(ctx, c.org.ID); d > 0 {
+			keep = d
+		}
+	}
 	b := Batch{ID: m.ID, SensorID: m.SensorID, OrgID: c.org.ID, Sector: string(c.org.Sector), ReceivedAt: m.ReceivedAt,
-		ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(p.opt.Retention), Window: p.opt.Window}
+		ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(keep), Window: p.opt.Window}
 	r := parse.Reader{Format: c.sensor.Format, Now: func() time.Time { return m.ReceivedAt }}
 	if c.sensor.Mapping != nil {
 		r.Mapping = *c.sensor.Mapping

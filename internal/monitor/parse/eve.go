@@ -10,17 +10,17 @@ import (
 // schema drifts across versions (DNS v1 and v2, grouped answers); both
 // shapes are read.
 type eve struct {
-	Timestamp string `json:"timestamp"`
-	EventType string `json:"event_type"`
-	SrcIP     string `json:"src_ip"`
-	SrcPort   int    `json:"src_port"`
-	DestIP    string `json:"dest_ip"`
-	DestPort  int    `json:"dest_port"`
-	Proto     string `json:"proto"`
+	Timestamp string    `json:"timestamp"`
+	EventType string    `json:"event_type"`
+	SrcIP     string    `json:"src_ip"`
+	SrcPort   int       `json:"src_port"`
+	DestIP    string    `json:"dest_ip"`
+	DestPort  int       `json:"dest_port"`
+	Proto     string    `json:"proto"`
 	Alert     *eveAlert `json:"alert"`
 	DNS       *eveDNS   `json:"dns"`
-	HTTP     *eveHTTP `json:"http"`
-	TLS *struct {
+	HTTP      *eveHTTP  `json:"http"`
+	TLS       *struct {
 		SNI string `json:"sni"`
 		JA3 *struct {
 			Hash string `json:"hash"`
@@ -31,7 +31,7 @@ type eve struct {
 		JA4 string `json:"ja4"`
 	} `json:"tls"`
 	Fileinfo *eveFile `json:"fileinfo"`
-	SMTP *struct {
+	SMTP     *struct {
 		MailFrom string   `json:"mail_from"`
 		RcptTo   []string `json:"rcpt_to"`
 	} `json:"smtp"`
