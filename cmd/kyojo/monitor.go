@@ -49,7 +49,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(3)
-	go func() { defer wg.Done(); ind.Follow(mctx, db.Intel(), time.Second, time.Now, log) }()
+	go func() { defer wg.Done(); ind.Follow(mctx, db.Intel(), 250*time.Millisecond, time.Now, log) }()
 	go func() {
 		defer wg.Done()
 		b.Consume(mctx, func(ctx context.Context, m monitor.Message) error {
