@@ -28,33 +28,54 @@ type Indicator struct {
 }
 
 // Index is one compiled generation: the match.Set and the indicators its
-// refs point into. It is immutable.
+// refs point into, and, after small updates, a delta on top of the last
+// full compile: the indicators added or changed since (refs after the
+// base's) and the ids of base indicators that no longer count. It is
+// immutable.
 type Index struct {
 	set     *match.Set
 	inds    []*Indicator // shared with the Indicators table: never modified
 	complex []int32
 	Built   time.Time
+	delta   *Index          // nil: none
+	masked  map[string]bool // base indicators changed or removed since
+	n       int
 }
 
-// Len returns the number of indicators compiled.
-func (ix *Index) Len() int { return len(ix.inds) }
+// Len returns the number of indicators detected on.
+func (ix *Index) Len() int { return ix.n }
+
+// ind returns the indicator of a ref, base or delta.
+func (ix *Index) ind(ref int32) *Indicator {
+	if int(ref) < len(ix.inds) {
+		return ix.inds[ref]
+	}
+	return ix.delta.inds[int(ref)-len(ix.inds)]
+}
+
+// MaxDelta is how many changed indicators an update carries on top of the
+// last full compile; past it, the update recompiles everything.
+const MaxDelta = 50_000
 
 // Indicators keeps every detectable indicator and the compiled Index in
-// use. Apply and Rebuild are serialised by mu; readers call Current, which
-// takes no lock, so look-ups never wait for a rebuild.
+// use. Apply, Update and Rebuild are serialised by mu; readers call
+// Current, which takes no lock, so look-ups never wait for a compile.
 type Indicators struct {
-	mu   sync.Mutex // guards byID and Seq
-	byID map[string]*Indicator
-	Seq  int64 // the store sequence read up to (for refreshers)
-	cur  atomic.Pointer[Index]
+	mu      sync.Mutex // guards byID, pending, base and Seq
+	byID    map[string]*Indicator
+	pending map[string]*Indicator // changed since the last full compile; nil: removed
+	base    *Index                // the last full compile
+	Seq     int64                 // the store sequence read up to (for refreshers)
+	cur     atomic.Pointer[Index]
 	// MinScore: indicators scoring below it are not detected on.
 	MinScore float64
 }
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{byID: map[string]*Indicator{}}
-	x.cur.Store(&Index{set: match.Build(nil)})
+	x := &Indicators{byID: map[string]*Indicator{}, pending: map[string]*Indicator{}}
+	x.base = &Index{set: match.Build(nil)}
+	x.cur.Store(x.base)
 	return x
 }
 
@@ -63,8 +84,8 @@ func (x *Indicators) Current() *Index { return x.cur.Load() }
 
 // Apply takes changed objects (new versions, revocations) into the table:
 // a detectable indicator is added or replaced, anything else with its id
-// is removed. It returns how many entries changed; Rebuild makes them
-// visible to look-ups.
+// is removed. It returns how many entries changed; Update or Rebuild makes
+// them visible to look-ups.
 func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -74,25 +95,57 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 		if !ok {
 			if _, had := x.byID[o.ID]; had {
 				delete(x.byID, o.ID)
+				x.pending[o.ID] = nil
 				n++
 			}
 			continue
 		}
 		x.byID[o.ID] = &ind
+		x.pending[o.ID] = &ind
 		n++
 	}
 	return n
 }
 
-// Rebuild compiles the table into a new Index and puts it in use.
+// Rebuild compiles the whole table into a new Index and puts it in use.
 func (x *Indicators) Rebuild(now time.Time) *Index {
 	x.mu.Lock()
 	inds := make([]*Indicator, 0, len(x.byID))
 	for _, ind := range x.byID {
 		inds = append(inds, ind)
 	}
+	x.pending = map[string]*Indicator{}
 	x.mu.Unlock()
 	ix := Compile(inds, now)
+	x.mu.Lock()
+	x.base = ix
+	x.mu.Unlock()
+	x.cur.Store(ix)
+	return ix
+}
+
+// Update makes the changes applied since the last full compile visible:
+// as a small delta on top of it (milliseconds), or by recompiling
+// everything when more than MaxDelta indicators changed.
+func (x *Indicators) Update(now time.Time) *Index {
+	x.mu.Lock()
+	if len(x.pending) > MaxDelta || x.base.Built.IsZero() {
+		x.mu.Unlock()
+		return x.Rebuild(now)
+	}
+	base := x.base
+	masked := make(map[string]bool, len(x.pending))
+	var inds []*Indicator
+	for id, ind := range x.pending {
+		masked[id] = true
+		if ind != nil {
+			inds = append(inds, ind)
+		}
+	}
+	n := len(x.byID)
+	x.mu.Unlock()
+	ix := &Index{set: base.set, inds: base.inds, complex: base.complex, Built: base.Built, n: n,
+		delta: Compile(inds, now), masked: masked}
 	x.cur.Store(ix)
 	return ix
 }
@@ -100,7 +153,7 @@ func (x *Indicators) Rebuild(now time.Time) *Index {
 // Compile builds an Index from indicators, which it keeps and must not be
 // changed afterwards.
 func Compile(inds []*Indicator, now time.Time) *Index {
-	ix := &Index{inds: inds, Built: now}
+	ix := &Index{inds: inds, Built: now, n: len(inds)}
 	n := 0
 	for _, ind := range inds {
 		n += len(ind.Entries)
@@ -199,11 +252,26 @@ type found struct {
 var kindOf = map[string]match.Kind{"ip": match.IP, "domain": match.Domain, "url": match.URL, "hash": match.Hash,
 	"email": match.Email, "ja3": match.JA3, "user_agent": match.UserAgent}
 
-// match returns the hits of one event that visible allows: for an address
-// only the longest visible prefix; each indicator once per event.
+// match returns the hits of one event that visible allows (refs as
+// Index.ind takes them): for an address only the longest visible prefix;
+// each indicator once per event.
 func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) bool) ([]found, []match.Hit) {
-	var out []found
+	base := visible
+	if len(ix.masked) > 0 {
+		base = func(ref int32) bool { return !ix.masked[ix.inds[ref].ID] && visible(ref) }
+	}
+	out, buf := ix.match1(nil, buf, ev, 0, base)
+	if ix.delta != nil {
+		off := int32(len(ix.inds))
+		out, buf = ix.delta.match1(out, buf, ev, off, func(ref int32) bool { return visible(ref + off) })
+	}
+	return out, buf
+}
+
+// match1 is match on one compiled table whose refs start at off.
+func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32, visible func(int32) bool) ([]found, []match.Hit) {
 	seen := func(ref int32) bool {
+		ref += off
 		for _, f := range out {
 			if f.ref == ref {
 				return true
@@ -222,7 +290,7 @@ func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) boo
 				continue
 			}
 			bits = h.Bits
-			out = append(out, found{ref: h.Ref, kind: k.String(), value: h.Prefix(), observed: v})
+			out = append(out, found{ref: h.Ref + off, kind: k.String(), value: h.Prefix(), observed: v})
 		}
 	}
 	for _, a := range [2]netip.Addr{ev.SrcIP, ev.DstIP} {
@@ -264,7 +332,7 @@ func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) boo
 				obs = []pattern.Observation{observation(ev)}
 			}
 			if ok, err := ix.inds[ref].Pattern.Match(obs); err == nil && ok {
-				out = append(out, found{ref: ref, kind: "pattern", value: clip(ix.inds[ref].Pattern.String(), 200), observed: firstObservable(ev)})
+				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(ix.inds[ref].Pattern.String(), 200), observed: firstObservable(ev)})
 			}
 		}
 	}

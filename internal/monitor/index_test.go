@@ -100,7 +100,7 @@ func TestMatchVisibility(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, ix.inds[ref].Dist) })
+			fs, _ := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, ix.ind(ref).Dist) })
 			var got []string
 			for _, f := range fs {
 				if f.kind == "pattern" {
@@ -128,5 +128,53 @@ func TestMatchVisibility(t *testing.T) {
 	}
 	if hs := x.Current().set.Lookup(nil, match.IP, "198.51.1.1"); len(hs) != 0 {
 		t.Errorf("revoked block still hit: %v", hs)
+	}
+}
+
+// TestUpdateDelta: small changes go on top of the full compile; look-ups
+// see additions, changes and removals at once, and a rebuild folds them in.
+func TestUpdateDelta(t *testing.T) {
+	green := policy.Distribution{TLP: policy.Green}
+	x := NewIndicators()
+	x.Apply([]intel.Object{
+		obj("indicator--a", "[ipv4-addr:value = '192.0.2.1']", green),
+		obj("indicator--b", "[ipv4-addr:value = '192.0.2.2']", green),
+		obj("indicator--c", "[domain-name:value = 'c.example']", green),
+	}, now)
+	x.Update(now) // the first update compiles everything
+	if x.Current().delta != nil || x.Current().Len() != 3 {
+		t.Fatalf("first update: delta %v, len %d", x.Current().delta != nil, x.Current().Len())
+	}
+	rev := obj("indicator--b", "[ipv4-addr:value = '192.0.2.2']", green)
+	rev.Revoked = true
+	x.Apply([]intel.Object{
+		rev, // removed
+		obj("indicator--c", "[domain-name:value = 'c2.example']", green), // changed
+		obj("indicator--d", "[ipv4-addr:value = '192.0.2.0/24']", green), // added
+	}, now)
+	ix := x.Update(now)
+	if ix.delta == nil || ix.Len() != 3 {
+		t.Fatalf("update: delta %v, len %d", ix.delta != nil, ix.Len())
+	}
+	hits := func(ix *Index, ev parse.Event) []string {
+		fs, _ := ix.match(nil, &ev, func(int32) bool { return true })
+		var out []string
+		for _, f := range fs {
+			out = append(out, ix.ind(f.ref).ID+"="+f.value)
+		}
+		slices.Sort(out)
+		return out
+	}
+	ev := parse.Event{Time: now, SrcIP: netip.MustParseAddr("192.0.2.1"), DstIP: netip.MustParseAddr("192.0.2.2"), Domains: []string{"c.example", "c2.example"}}
+	want := []string{"indicator--a=192.0.2.1", "indicator--c=c2.example", "indicator--d=192.0.2.0/24"}
+	if got := hits(ix, ev); !slices.Equal(got, want) {
+		t.Errorf("with the delta: %v, want %v", got, want)
+	}
+	full := x.Rebuild(now)
+	if full.delta != nil || full.Len() != 3 {
+		t.Fatalf("rebuild: delta %v len %d", full.delta != nil, full.Len())
+	}
+	if got := hits(full, ev); !slices.Equal(got, want) {
+		t.Errorf("after the rebuild: %v, want %v", got, want)
 	}
 }

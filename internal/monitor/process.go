@@ -181,7 +181,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
 	}
 	ix := p.ind.Current()
-	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.inds[ref].Dist) }
+	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.ind(ref).Dist) }
 	type key struct {
 		ref   int32
 		value string
@@ -229,7 +229,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		for _, f := range fs {
 			k := key{f.ref, f.value}
 			h := agg[k]
-			ind := ix.inds[f.ref]
+			ind := ix.ind(f.ref)
 			if h == nil {
 				name := ind.Name
 				if name == "" {
@@ -268,10 +268,10 @@ func (p *Processor) sight(ctx context.Context, b Batch, alerts []Alert, ix *Inde
 	}
 	for i, a := range alerts {
 		h := b.Hits[i]
-		if !due(a.Count-h.Count, a.Count) || int(h.ref) >= len(ix.inds) || ix.inds[h.ref].ID != a.IndicatorID {
+		if !due(a.Count-h.Count, a.Count) || ix.ind(h.ref).ID != a.IndicatorID {
 			continue
 		}
-		if err := p.opt.Sightings.record(ctx, a, *ix.inds[h.ref], b.ProcessedAt); err != nil {
+		if err := p.opt.Sightings.record(ctx, a, *ix.ind(h.ref), b.ProcessedAt); err != nil {
 			p.opt.Log.WarnContext(ctx, "sighting not recorded", "alert", a.ID, "err", err)
 		}
 	}

@@ -42,20 +42,21 @@ func (x *Indicators) Refresh(ctx context.Context, src Source, now time.Time) (in
 	x.Seq = seq
 	x.mu.Unlock()
 	if changed > 0 || x.Current().Built.IsZero() {
-		x.Rebuild(now)
+		x.Update(now)
 	}
 	return changed, nil
 }
 
-// Follow refreshes every interval until ctx ends, and rebuilds from
-// scratch every hour so that scores decay and indicators expire.
+// Follow refreshes every interval until ctx ends; it folds the updates
+// into a full compile once a minute, and rereads everything every hour so
+// that scores decay and indicators expire.
 func (x *Indicators) Follow(ctx context.Context, src Source, every time.Duration, now func() time.Time, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	full := time.Now()
+	full, compiled := time.Now(), time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -76,6 +77,10 @@ func (x *Indicators) Follow(ctx context.Context, src Source, every time.Duration
 		}
 		if n > 0 {
 			log.InfoContext(ctx, "matcher updated", "changed", n, "indicators", x.Current().Len(), "took", time.Since(start))
+		}
+		if time.Since(compiled) > time.Minute && x.Current().delta != nil {
+			x.Rebuild(now())
+			compiled = time.Now()
 		}
 	}
 }
