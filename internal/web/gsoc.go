@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 // sensor health, and the form that registers a sensor.
 type gsocData struct {
 	Alerts  []monitor.Alert
+	ByOrg   []orgAlerts // the alerts shown, summed by organisation
 	Top     []monitor.TopIndicator
 	Sensors []monitor.Sensor
 	Orgs    map[string]identity.Org
@@ -75,10 +77,42 @@ func (u *UI) gsocPage(w http.ResponseWriter, r *http.Request, d gsocData) (*page
 			d.OrgList = append(d.OrgList, o)
 		}
 	}
+	d.ByOrg = sumByOrg(d.Alerts)
 	d.Sectors, d.Formats, d.SKinds = identity.Sectors, parse.Formats, monitor.Kinds
 	d.Kinds = []string{"ip", "domain", "url", "hash", "email", "ja3", "user_agent", "pattern"}
 	p.D = d
 	return p, nil
+}
+
+// orgAlerts is one organisation's line of the summary.
+type orgAlerts struct {
+	OrgID, Sector string
+	Alerts        int
+	Hits          int64
+	Worst         int // the highest severity (lowest number)
+}
+
+func sumByOrg(alerts []monitor.Alert) []orgAlerts {
+	idx := map[string]int{}
+	var out []orgAlerts
+	for _, a := range alerts {
+		i, ok := idx[a.OrgID]
+		if !ok {
+			i = len(out)
+			idx[a.OrgID] = i
+			out = append(out, orgAlerts{OrgID: a.OrgID, Sector: a.Sector, Worst: a.Severity})
+		}
+		out[i].Alerts++
+		out[i].Hits += a.Count
+		out[i].Worst = min(out[i].Worst, a.Severity)
+	}
+	slices.SortStableFunc(out, func(a, b orgAlerts) int {
+		if a.Worst != b.Worst {
+			return a.Worst - b.Worst
+		}
+		return int(b.Hits - a.Hits)
+	})
+	return out
 }
 
 func (u *UI) gsoc(w http.ResponseWriter, r *http.Request) {
