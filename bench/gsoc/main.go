@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,7 @@ func main() {
 	nEv := flag.Int("events", 1_000_000, "EVE lines to send")
 	batch := flag.Int("batch", monitor.MaxBatchLines, "lines per ingest batch")
 	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
 	flag.Parse()
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "kyojo-bench-gsoc")
@@ -153,6 +155,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var events, hits atomic.Int64
 	cctx, stop := context.WithCancel(ctx)
 	finished := make(chan struct{})
@@ -186,6 +196,7 @@ func main() {
 	el := time.Since(t0)
 	stop()
 	e2e := float64(events.Load()) / el.Seconds()
+	pprof.StopCPUProfile()
 	alerts, _ := db.Monitor().Alerts(ctx, monitor.AlertFilter{Limit: 1000})
 	var alertHits int64
 	for _, a := range alerts {

@@ -242,28 +242,26 @@ func (b *Bus) Consume(ctx context.Context, handler Handler) error {
 	if err != nil {
 		return fmt.Errorf("bus: consumer: %w", err)
 	}
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			b.opt.Log.WarnContext(ctx, "bus: fetch", "err", err)
-			time.Sleep(time.Second)
-			continue
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, b.opt.workers())
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		slots <- struct{}{} // at most Workers at once; the pull waits meanwhile
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			b.handle(ctx, msg, handler)
+		}()
+	}, jetstream.PullMaxMessages(2*b.opt.workers()), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if ctx.Err() == nil {
+			b.opt.Log.WarnContext(ctx, "bus: consume", "err", err)
 		}
-		var wg sync.WaitGroup
-		slots := make(chan struct{}, b.opt.workers())
-		for msg := range batch.Messages() {
-			slots <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-slots; wg.Done() }()
-				b.handle(ctx, msg, handler)
-			}()
-		}
-		wg.Wait()
+	}))
+	if err != nil {
+		return fmt.Errorf("bus: consume: %w", err)
 	}
+	<-ctx.Done()
+	cc.Stop()
+	wg.Wait()
 	return ctx.Err()
 }
 

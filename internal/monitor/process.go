@@ -180,6 +180,9 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		b.Reasons["too long"] += m.TooLong
 		b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
 	}
+	// The raw lines are compressed for retention while they are parsed.
+	raw := make(chan []byte, 1)
+	go func() { raw <- gzipBytes(m.Lines) }()
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.ind(ref).Dist) }
 	type key struct {
@@ -247,7 +250,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	for _, h := range agg {
 		b.Hits = append(b.Hits, *h)
 	}
-	b.Raw = gzipBytes(m.Lines)
+	b.Raw = <-raw
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
 		return Result{}, err

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -373,15 +374,5 @@ func eveSection(s *scanner, name string, r *eve) {
 // dnsHasLists reports whether a line may hold DNS v2 queries, answers or
 // grouped answers, which the fast path leaves to encoding/json.
 func dnsHasLists(b []byte) bool {
-	return bytesContains(b, `"queries"`) || bytesContains(b, `"answers"`) || bytesContains(b, `"grouped"`)
-}
-
-func bytesContains(b []byte, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(b); i++ {
-		if b[i] == sub[0] && string(b[i:i+n]) == sub {
-			return true
-		}
-	}
-	return false
+	return bytes.Contains(b, []byte(`"queries"`)) || bytes.Contains(b, []byte(`"answers"`)) || bytes.Contains(b, []byte(`"grouped"`))
 }
