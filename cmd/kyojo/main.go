@@ -33,6 +33,8 @@ var commands = []command{
 	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
 	{"rpz", "RPZ feeds for ISPs: rpz feed add|list, subscriber add|list, allow add, reports", runRPZ},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
+	{"sensor", "register or list monitoring sensors (sensor add | sensor list)", runSensor},
+	{"ingest", "match sensor logs from files against the intelligence (ingest --sensor ID FILE…)", runIngest},
 	{"version", "print the version", runVersion},
 }
 

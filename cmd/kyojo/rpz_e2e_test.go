@@ -158,8 +158,3 @@ func TestServeRPZ(t *testing.T) {
 		t.Fatalf("the hit was not logged with the client's /24:\n%s", logs)
 	}
 }
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
-}

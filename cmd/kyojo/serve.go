@@ -109,6 +109,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if rpzRT != nil {
 		services.RPZStatus = rpzRT.status
 	}
+	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, ev, log)
+	if err != nil {
+		return err
+	}
+	defer stopMonitoring()
+	services.Monitor = mon
 	handler, reg := server.Handler(services, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	if rpzRT != nil && rpzRT.resolver != nil {

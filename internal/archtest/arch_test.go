@@ -19,6 +19,7 @@ const module = "github.com/kyojo-hub/kyojo/internal/"
 var domain = map[string]bool{
 	"errs": true, "policy": true, "identity": true, "audit": true, "stix": true, "stix/pattern": true,
 	"intel": true, "rpz": true, "match": true, "incident": true, "route": true, "exercise": true, "kpi": true,
+	"monitor": true, "monitor/parse": true,
 }
 
 // adapters: each talks to one mechanism and must not import another.

@@ -48,11 +48,15 @@ type Config struct {
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
 
-	RPZListen     string `key:"rpz-listen" help:"address (UDP and TCP) where the RPZ zones are served to subscribers, e.g. 127.0.0.1:5300"`
-	DNSListen     string `key:"dns-listen" help:"address (UDP and TCP) of the filtering resolver, e.g. 127.0.0.1:5353"`
-	DNSUpstream   string `key:"dns-upstream" help:"the filtering resolver's upstream resolvers, host:port, comma-separated"`
-	DNSSubscriber string `key:"dns-subscriber" help:"the RPZ subscriber (name) whose policy the filtering resolver applies (the demo's: demo-localhost)"`
-	DNSWarnAddr   string `key:"dns-warn-addr" help:"addresses of the warning page's host, answered after the walled garden's CNAME, comma-separated"`
+	RPZListen     string        `key:"rpz-listen" help:"address (UDP and TCP) where the RPZ zones are served to subscribers, e.g. 127.0.0.1:5300"`
+	DNSListen     string        `key:"dns-listen" help:"address (UDP and TCP) of the filtering resolver, e.g. 127.0.0.1:5353"`
+	DNSUpstream   string        `key:"dns-upstream" help:"the filtering resolver's upstream resolvers, host:port, comma-separated"`
+	DNSSubscriber string        `key:"dns-subscriber" help:"the RPZ subscriber (name) whose policy the filtering resolver applies (the demo's: demo-localhost)"`
+	DNSWarnAddr   string        `key:"dns-warn-addr" help:"addresses of the warning page's host, answered after the walled garden's CNAME, comma-separated"`
+	NATSURL       string        `key:"nats-url" help:"external NATS JetStream for the monitoring pipeline, e.g. nats://10.0.0.5:4222 (default: embedded, in-process)" secret:"true"`
+	NATSListen    string        `key:"nats-listen" help:"let the embedded NATS server listen on this address too, e.g. 127.0.0.1:4223 (default: no port)"`
+	SyslogListen  string        `key:"syslog-listen" help:"receive sensor syslog (RFC 5424/3164, CEF) on this address over UDP and TCP, e.g. 0.0.0.0:5514 (default: off)"`
+	EventMaxAge   time.Duration `key:"event-max-age" help:"sensor events older than this are rejected"`
 }
 
 // Default returns the defaults a newcomer meets.
@@ -66,6 +70,7 @@ func Default() Config {
 		Ledger:          true,
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
+		EventMaxAge:     30 * 24 * time.Hour,
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
@@ -35,8 +36,9 @@ type Deps struct {
 	Intel    *intel.Service    // the intelligence store
 	Version  string
 
-	RPZ       *rpz.Service // nil: the RPZ routes are absent
-	RPZStatus rpz.Status   // the running DNS side; nil when this node serves no zones
+	RPZ       *rpz.Service     // nil: the RPZ routes are absent
+	RPZStatus rpz.Status       // the running DNS side; nil when this node serves no zones
+	Monitor   *monitor.Service // GSOC monitoring: sensors, ingest, alerts; nil: the routes are absent
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -44,10 +46,17 @@ type Deps struct {
 type API struct {
 	d    Deps
 	spec []byte // the OpenAPI document, rendered once
+
+	ingestSlots chan struct{} // ingest requests in flight; full: 429
 }
 
 // New returns the API.
-func New(d Deps) *API { return &API{d: d, spec: specJSON(d.Version)} }
+func New(d Deps) *API {
+	return &API{d: d, spec: specJSON(d.Version), ingestSlots: make(chan struct{}, MaxIngestInFlight)}
+}
+
+// MaxIngestInFlight is how many ingest requests are served at once.
+const MaxIngestInFlight = 16
 
 // handlerFunc is a handler that returns its error instead of writing it;
 // serve renders the error as problem+json.
@@ -78,6 +87,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.exportRoutes()...)
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.rpzRoutes()...)
+	rs = append(rs, a.monitorRoutes()...)
 	return rs
 }
 

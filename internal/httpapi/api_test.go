@@ -32,6 +32,12 @@ type resp struct {
 // call sends q to the hub and reads the whole answer.
 func call(t *testing.T, h *hubtest.Hub, q req) resp {
 	t.Helper()
+	return callHeaders(t, h, q, nil)
+}
+
+// callHeaders is call with extra request headers.
+func callHeaders(t *testing.T, h *hubtest.Hub, q req, headers map[string]string) resp {
+	t.Helper()
 	var body io.Reader
 	switch b := q.body.(type) {
 	case nil:
@@ -52,6 +58,9 @@ func call(t *testing.T, h *hubtest.Hub, q req) resp {
 	}
 	if q.as != "" {
 		r.Header.Set("Authorization", "Bearer "+q.as)
+	}
+	for k, v := range headers {
+		r.Header.Set(k, v)
 	}
 	if q.ctype != "" {
 		r.Header.Set("Content-Type", q.ctype)

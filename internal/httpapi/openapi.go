@@ -12,6 +12,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 )
 
 // operation documents one route. The list below is written apart from the
@@ -161,6 +162,30 @@ var operations = []operation{
 	{method: "POST", path: "/retention/holds", id: "placeLegalHold", tag: "retention", summary: "Place a legal hold (hub administrators)",
 		body: typeOf[holdInput](), status: 201, resp: typeOf[evidence.Hold](), fails: write},
 	{method: "POST", path: "/retention/holds/{id}/release", id: "releaseLegalHold", tag: "retention", summary: "Release a legal hold (hub administrators)", status: 204, fails: []int{403, 404}},
+
+	{method: "POST", path: "/ingest", id: "ingestEvents", tag: "monitoring", public: true,
+		summary: "Send a batch of sensor events (Authorization: Bearer <sensor token>; lines in the sensor's format, NDJSON for EVE and JSON; Content-Encoding: gzip accepted; Idempotency-Key optional). 202 once stored; 429/503 with Retry-After when over capacity",
+		body:    typeOf[string](), status: 202, resp: typeOf[ingestReceipt](), fails: []int{400, 401, 413, 415, 422, 429, 503}},
+	{method: "GET", path: "/sensors", id: "listSensors", tag: "monitoring", summary: "Sensors with their health (one's own organisation's; all for hub administrators)",
+		status: 200, resp: typeOf[items[monitor.Sensor]](), fails: []int{403}},
+	{method: "POST", path: "/sensors", id: "createSensor", tag: "monitoring", summary: "Register a sensor; its token is answered once",
+		body: typeOf[monitor.NewSensor](), status: 201, resp: typeOf[newSensor](), fails: write},
+	{method: "GET", path: "/sensors/{id}", id: "getSensor", tag: "monitoring", summary: "One sensor with its health: last event, events a second, rejected lines by reason",
+		status: 200, resp: typeOf[monitor.Sensor](), fails: []int{404}},
+	{method: "GET", path: "/alerts", id: "listAlerts", tag: "monitoring", summary: "Alerts: hits of indicators in monitored organisations' traffic, aggregated; latest first",
+		query: []param{{"org", "only this organisation (id or slug)", ""}, {"sector", "only organisations of this sector", ""},
+			{"kind", "ip, domain, url, hash, email, ja3, user_agent or pattern", ""}, {"indicator", "only this indicator id", ""},
+			{"sensor", "only first seen by this sensor", ""}, {"since", "last seen at or after (RFC 3339)", "date-time"},
+			{"severity", "this severe or worse, 1 (high) to 4", "int32"}, {"limit", "at most this many, 1 to 1000 (default 100)", "int32"}},
+		status: 200, resp: typeOf[items[monitor.Alert]](), fails: []int{400, 403, 422}},
+	{method: "GET", path: "/alerts/{id}", id: "getAlert", tag: "monitoring", summary: "One alert", status: 200, resp: typeOf[monitor.Alert](), fails: []int{404}},
+	{method: "GET", path: "/alerts/{id}/events", id: "getAlertEvents", tag: "monitoring", summary: "The raw event lines behind an alert, while kept (at most 1000)",
+		status: 200, resp: typeOf[items[string]](), fails: []int{404}},
+	{method: "POST", path: "/alerts/{id}/escalate", id: "escalateAlert", tag: "monitoring", summary: "Open or join an incident for the alert by hand (503 while the hub has no incidents part)",
+		status: 200, resp: typeOf[monitor.Alert](), fails: []int{403, 404, 503}},
+	{method: "GET", path: "/top-indicators", id: "topIndicators", tag: "monitoring", summary: "The indicators most seen in monitored traffic",
+		query:  []param{{"org", "only this organisation (id or slug)", ""}, {"since", "alerts last seen since (RFC 3339; default a day ago)", "date-time"}},
+		status: 200, resp: typeOf[items[monitor.TopIndicator]](), fails: []int{400, 403, 422}},
 }
 
 var tags = []obj{
@@ -174,6 +199,7 @@ var tags = []obj{
 	{"name": "ledger", "description": "The tamper-evident evidence ledger: checkpoints and proofs"},
 	{"name": "evidence", "description": "Law-enforcement requests for retained data and forensic bundles"},
 	{"name": "retention", "description": "Retention rules and legal holds"},
+	{"name": "monitoring", "description": "GSOC monitoring: sensors, event ingest, alerts"},
 	{"name": "meta", "description": "This description"},
 }
 

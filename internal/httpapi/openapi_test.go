@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/httpapi"
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
@@ -168,7 +169,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	h := hubtest.New(t)
 	d := fetchSpec(t, h)
 	ops := operations(d)
-	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence, Intel: h.Intel}).Routes()
+	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor}).Routes()
 	for _, r := range routes {
 		if ops[r] == nil {
 			t.Errorf("route %q is not in the document", r)
@@ -188,6 +189,19 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/objects?tlp=green", body: `{"type":"indicator","spec_version":"2.1","id":"` + objID +
 		`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']",` +
 		`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`}, 201, nil)
+	var sn struct {
+		Sensor struct{ ID string }
+		Token  string
+	}
+	ok(t, h, req{as: admin, method: "POST", path: "/sensors", body: `{"name":"edge","format":"eve"}`}, 201, &sn)
+	h.RefreshIndicators(t)
+	ok(t, h, req{as: sn.Token, method: "POST", path: "/ingest", body: `{"timestamp":"` + time.Now().UTC().Format(time.RFC3339) +
+		`","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"198.51.100.7"}`}, 202, nil)
+	var alerts struct{ Items []struct{ ID string } }
+	ok(t, h, req{as: admin, method: "GET", path: "/alerts"}, 200, &alerts)
+	if len(alerts.Items) != 1 {
+		t.Fatalf("alerts: %+v", alerts)
+	}
 	refs := map[string]string{"objects": objID, "organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
 		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
 	var feed, sub, rep struct{ ID string }
@@ -196,6 +210,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/rpz/allowlist", body: `{"name":"ok.example"}`}, 201, nil)
 	ok(t, h, req{method: "POST", path: "/rpz/reports", body: `{"name":"shop.example","reason":"ours"}`}, 201, &rep)
 	refs["/rpz/feeds"], refs["/rpz/subscribers"], refs["/rpz/allowlist"], refs["/rpz/reports"] = feed.ID, sub.ID, "ok.example", rep.ID
+	refs["sensors"], refs["alerts"] = sn.Sensor.ID, alerts.Items[0].ID
 
 	keys := make([]string, 0, len(ops))
 	for k := range ops {

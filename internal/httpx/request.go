@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 )
 
 type ctxKey int
@@ -94,7 +95,11 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 				from.Via = "api"
 			}
 			actor := from
-			if h := r.Header.Get("Authorization"); h != "" {
+			if h := r.Header.Get("Authorization"); h != "" && isSensorToken(h) {
+				// A sensor's token is checked by the ingest handler; the
+				// request goes on as anonymous everywhere else.
+				from.Via = "api"
+			} else if h != "" {
 				from.Via = "api"
 				a, u, err := authenticateHeader(ctx, svc, r, h, from)
 				if err != nil {
@@ -118,6 +123,13 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// isSensorToken reports whether an Authorization header carries a
+// sensor's token (monitor.TokenPrefix), not a person's.
+func isSensorToken(h string) bool {
+	scheme, cred, _ := strings.Cut(h, " ")
+	return strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(strings.TrimSpace(cred), monitor.TokenPrefix)
 }
 
 // authenticateHeader checks an Authorization header: "Bearer <token>", or

@@ -10,11 +10,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/store"
@@ -37,6 +39,19 @@ type Hub struct {
 	Ledger   *ledger.Log
 	Evidence *evidence.Service
 	Intel    *intel.Service
+
+	// GSOC monitoring, processing each ingested batch at once (no bus).
+	Monitor    *monitor.Service
+	Indicators *monitor.Indicators
+}
+
+// RefreshIndicators loads new and changed indicators into the matcher, as
+// the server's background loop does.
+func (h *Hub) RefreshIndicators(t testing.TB) {
+	t.Helper()
+	if _, err := h.Indicators.Refresh(context.Background(), h.DB.Intel(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Anchor appends the audit trail to the ledger and signs a checkpoint, as
@@ -106,7 +121,11 @@ func New(t testing.TB) *Hub {
 	h.Ledger = lg
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
 	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel}, server.Options{Version: "test"})
+	h.Indicators = monitor.NewIndicators()
+	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
+		Sightings: &monitor.Sightings{Intel: h.Intel}}
+	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, nil, mopt), mopt)
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

@@ -158,6 +158,9 @@ func Decide(v Viewer, a Action, t Target) error {
 func decide(v Viewer, a Action, t Target) (bool, string) {
 	hub := v.Role == HubAdmin
 	ownOrg := t.OrgID != "" && t.OrgID == v.OrgID
+	if ok, why, handled := decideMonitor(v, a, t); handled {
+		return ok, why
+	}
 	switch a {
 	case ReadDirectory:
 		return true, ""

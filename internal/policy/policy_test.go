@@ -99,3 +99,37 @@ func TestNoEmptyOrgMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestDecideMonitor(t *testing.T) {
+	hub := Viewer{UserID: "h", OrgID: "ncc", Role: HubAdmin, Scope: ScopeWrite}
+	analyst := Viewer{UserID: "b", OrgID: "mof", Role: Analyst, Scope: ScopeWrite}
+	readTok := Viewer{UserID: "b", OrgID: "mof", Role: Analyst, Scope: ScopeRead}
+	ro := Viewer{UserID: "r", OrgID: "mof", Role: ReadOnly, Scope: ScopeWrite}
+	tests := []struct {
+		v    Viewer
+		a    Action
+		org  string
+		want bool
+	}{
+		{hub, ReadMonitoring, "", true},
+		{hub, ReadMonitoring, "mof", true},
+		{analyst, ReadMonitoring, "mof", true},
+		{analyst, ReadMonitoring, "isp", false},
+		{analyst, ReadMonitoring, "", false},
+		{ro, ReadMonitoring, "mof", true},
+		{analyst, ManageSensors, "mof", true},
+		{analyst, ManageSensors, "isp", false},
+		{readTok, ManageSensors, "mof", false},
+		{ro, ManageSensors, "mof", false},
+		{hub, ManageSensors, "isp", true},
+		{analyst, EscalateAlert, "mof", true},
+		{readTok, EscalateAlert, "mof", false},
+		{Viewer{}, ReadMonitoring, "mof", false},
+	}
+	for _, tc := range tests {
+		err := Decide(tc.v, tc.a, Target{OrgID: tc.org})
+		if (err == nil) != tc.want {
+			t.Errorf("%+v %s on %q: %v, want allowed %v", tc.v, tc.a, tc.org, err, tc.want)
+		}
+	}
+}

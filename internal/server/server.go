@@ -23,6 +23,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
@@ -53,6 +54,7 @@ type Services struct {
 	// running DNS side, nil when this node serves no zones.
 	RPZ       *rpz.Service
 	RPZStatus rpz.Status
+	Monitor   *monitor.Service // GSOC monitoring; nil: not served
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -113,7 +115,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		}
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
@@ -124,7 +126,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		}
 	}
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

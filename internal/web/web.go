@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
 
@@ -32,8 +33,9 @@ type Deps struct {
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
 
-	RPZ       *rpz.Service // nil: no warning page nor RPZ pages
-	RPZStatus rpz.Status   // the running DNS side; nil when this node serves no zones
+	RPZ       *rpz.Service     // nil: no warning page nor RPZ pages
+	RPZStatus rpz.Status       // the running DNS side; nil when this node serves no zones
+	Monitor   *monitor.Service // nil when the hub runs no monitoring: the GSOC pages and link are absent
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -129,6 +131,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /intel/export", u.signedIn(u.intelExport))
 		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
 		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
+	}
+
+	if u.d.Monitor != nil {
+		mux.HandleFunc("GET /gsoc", u.signedIn(u.gsoc))
+		mux.HandleFunc("POST /gsoc/sensors", u.signedIn(u.sensorCreate))
+		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
 	}
 
 	mux.HandleFunc("/", u.notFound)

@@ -86,3 +86,5 @@ func TestConcurrentMigrate(t *testing.T) {
 		}
 	}
 }
+
+func TestMonitorContract(t *testing.T) { storetest.RunMonitor(t, open) }

@@ -38,3 +38,14 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("second migrate applied %v, %v", applied, err)
 	}
 }
+
+func TestMonitorContract(t *testing.T) {
+	storetest.RunMonitor(t, func(t *testing.T) *store.DB {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kyojo.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}

@@ -1,0 +1,246 @@
+// Command gsoc measures the monitoring pipeline end to end on one machine:
+// Suricata EVE lines ingested in batches through the embedded NATS
+// JetStream, parsed, matched against N indicators and turned into alerts
+// in SQLite; and, in the same run, only reading and parsing the same lines,
+// so that the ratio of the two is known. It also times a full compile of
+// the matcher and an update of 10,000 indicators.
+//
+//	go run ./bench/gsoc -indicators 1000000 -events 2000000
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/bus"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
+)
+
+func main() {
+	nInd := flag.Int("indicators", 1_000_000, "indicators in the matcher")
+	nEv := flag.Int("events", 1_000_000, "EVE lines to send")
+	batch := flag.Int("batch", monitor.MaxBatchLines, "lines per ingest batch")
+	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
+	flag.Parse()
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "kyojo-bench-gsoc")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "kyojo.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	svcID := identity.NewService(db, nil)
+	org, err := svcID.CreateOrg(ctx, identity.System("bench"), identity.Org{Slug: "bench", Name: "Bench", NameJA: "ベンチ", Kind: identity.KindGovernment, Tier: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Indicators: generated objects, as the intel store would give them.
+	r := rand.New(rand.NewPCG(7, 7))
+	now := time.Now().UTC()
+	objs := make([]intel.Object, *nInd)
+	hitIPs := make([]string, 0, 1000)
+	for i := range objs {
+		var pat string
+		switch i % 4 {
+		case 0, 1:
+			ip := fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(222), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+			pat = "[ipv4-addr:value = '" + ip + "']"
+			if len(hitIPs) < cap(hitIPs) {
+				hitIPs = append(hitIPs, ip)
+			}
+		case 2:
+			pat = fmt.Sprintf("[domain-name:value = 'h%d.evil%d.example']", r.IntN(1e6), i)
+		default:
+			pat = fmt.Sprintf("[file:hashes.'SHA-256' = '%016x%016x%016x%016x']", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+		}
+		objs[i] = intel.Object{ID: fmt.Sprintf("indicator--%036d", i), Type: "indicator", Latest: true, AddedAt: now, Confidence: 80,
+			Dist: policy.Distribution{TLP: policy.Clear}, Raw: []byte(`{"name":"bench","pattern":"` + strings.ReplaceAll(pat, `'`, `'`) + `","pattern_type":"stix"}`)}
+	}
+	ind := monitor.NewIndicators()
+	t0 := time.Now()
+	ind.Apply(objs, now)
+	tApply := time.Since(t0)
+	t0 = time.Now()
+	ind.Rebuild(now)
+	tBuild := time.Since(t0)
+	fmt.Printf("matcher: %d indicators read (patterns parsed) in %v; full compile in %v\n",
+		ind.Current().Len(), tApply.Round(time.Millisecond), tBuild.Round(time.Millisecond))
+	// An update of 10,000 indicators: read them, recompile, swap.
+	changed := make([]intel.Object, 10_000)
+	for i := range changed {
+		o := objs[r.IntN(len(objs))]
+		o.Raw = []byte(fmt.Sprintf(`{"name":"changed","pattern":"[ipv4-addr:value = '10.%d.%d.%d']","pattern_type":"stix"}`, i>>16&255, i>>8&255, i&255))
+		changed[i] = o
+	}
+	t0 = time.Now()
+	ind.Apply(changed, now)
+	ind.Update(now)
+	fmt.Printf("update of 10,000 indicators (read, delta compiled, swapped) visible to look-ups after %v\n", time.Since(t0).Round(time.Millisecond))
+	t0 = time.Now()
+	ind.Rebuild(now)
+	fmt.Printf("folding it into a full compile: %v\n", time.Since(t0).Round(time.Millisecond))
+	objs, changed = nil, nil
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("heap in use with the matcher loaded (indicator table and compiled set): %d MB\n", ms.HeapInuse>>20)
+
+	// Lines.
+	lines := make([]string, *nEv)
+	for i := range lines {
+		dst := fmt.Sprintf("172.16.%d.%d", r.IntN(256), r.IntN(256))
+		if i%*hitEvery == 0 {
+			dst = hitIPs[r.IntN(len(hitIPs))]
+		}
+		switch i % 3 {
+		case 0:
+			lines[i] = fmt.Sprintf(`{"timestamp":"%s","flow_id":%d,"event_type":"flow","src_ip":"10.1.%d.%d","src_port":%d,"dest_ip":"%s","dest_port":443,"proto":"TCP","flow":{"pkts_toserver":12,"pkts_toclient":10,"bytes_toserver":1800,"bytes_toclient":9000,"start":"%s","end":"%s","age":1,"state":"closed","reason":"timeout","alerted":false}}`,
+				now.Format("2006-01-02T15:04:05.000000-0700"), r.Uint64()>>12, r.IntN(256), r.IntN(256), 1024+r.IntN(60000), dst, now.Format(time.RFC3339), now.Format(time.RFC3339))
+		case 1:
+			lines[i] = fmt.Sprintf(`{"timestamp":"%s","flow_id":%d,"event_type":"dns","src_ip":"10.1.%d.%d","src_port":%d,"dest_ip":"%s","dest_port":53,"proto":"UDP","dns":{"type":"query","id":%d,"rrname":"www.site%d.example.jp","rrtype":"A","tx_id":0}}`,
+				now.Format("2006-01-02T15:04:05.000000-0700"), r.Uint64()>>12, r.IntN(256), r.IntN(256), 1024+r.IntN(60000), dst, r.IntN(65536), r.IntN(1e6))
+		default:
+			lines[i] = fmt.Sprintf(`{"timestamp":"%s","flow_id":%d,"event_type":"http","src_ip":"10.1.%d.%d","src_port":%d,"dest_ip":"%s","dest_port":80,"proto":"TCP","http":{"hostname":"www.site%d.example.jp","url":"/index.html","http_user_agent":"Mozilla/5.0","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":1234}}`,
+				now.Format("2006-01-02T15:04:05.000000-0700"), r.Uint64()>>12, r.IntN(256), r.IntN(256), 1024+r.IntN(60000), dst, r.IntN(1e6))
+		}
+	}
+	var bodies [][]byte
+	for i := 0; i < len(lines); i += *batch {
+		bodies = append(bodies, []byte(strings.Join(lines[i:min(i+*batch, len(lines))], "\n")+"\n"))
+	}
+	var totalBytes int
+	for _, b := range bodies {
+		totalBytes += len(b)
+	}
+	fmt.Printf("events: %d EVE lines (%d MB), %d batches of %d; one in %d hits\n", len(lines), totalBytes>>20, len(bodies), *batch, *hitEvery)
+	lines = nil
+
+	parseRate := parseOnly(bodies)
+	fmt.Printf("read and parse only: %.0f events/s\n", parseRate)
+
+	// End to end through the embedded JetStream.
+	b, err := bus.Open(ctx, bus.Options{DataDir: dir, MaxBacklog: 2 << 30})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	opt := monitor.Options{}
+	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
+	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
+	sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: "bench", Format: parse.FormatEVE})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	var events, hits atomic.Int64
+	cctx, stop := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	t0 = time.Now()
+	go b.Consume(cctx, func(ctx context.Context, m monitor.Message) error {
+		res, err := proc.Process(ctx, m)
+		if err != nil {
+			return err
+		}
+		events.Add(res.Events)
+		for _, a := range res.Alerts {
+			_ = a
+			hits.Add(1)
+		}
+		if events.Load() >= int64(*nEv) {
+			close(finished)
+		}
+		return nil
+	})
+	for _, body := range bodies {
+		for {
+			_, err := svc.Ingest(ctx, sn, body, "")
+			if err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // over capacity: back off as a sensor would
+		}
+	}
+	tPub := time.Since(t0)
+	<-finished
+	el := time.Since(t0)
+	stop()
+	e2e := float64(events.Load()) / el.Seconds()
+	pprof.StopCPUProfile()
+	alerts, _ := db.Monitor().Alerts(ctx, monitor.AlertFilter{Limit: 1000})
+	var alertHits int64
+	for _, a := range alerts {
+		alertHits += a.Count
+	}
+	fmt.Printf("end to end (ingest → JetStream → parse, match, alerts in SQLite): %d events in %v (all published after %v): %.0f events/s\n",
+		events.Load(), el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
+	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts)\n", len(alerts), alertHits)
+	parseAfter := parseOnly(bodies)
+	fmt.Printf("read and parse only, again after: %.0f events/s\n", parseAfter)
+	fmt.Printf("ratio end to end / parse only: %.2f (%.2f against the second parse run)\n", e2e/parseRate, e2e/parseAfter)
+}
+
+// parseOnly reads and parses every line on every core, as the pipeline
+// does, and returns events a second.
+func parseOnly(bodies [][]byte) float64 {
+	t0 := time.Now()
+	var parsed atomic.Int64
+	work := make(chan []byte)
+	done := make(chan struct{})
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for b := range work {
+				rd := parse.Reader{Format: parse.FormatEVE}
+				for rest := b; len(rest) > 0; {
+					i := bytes.IndexByte(rest, '\n')
+					if i < 0 {
+						i = len(rest)
+					}
+					if _, err := rd.Line(rest[:i]); err == nil {
+						parsed.Add(1)
+					}
+					rest = rest[min(i+1, len(rest)):]
+				}
+			}
+			done <- struct{}{}
+		}()
+	}
+	for _, b := range bodies {
+		work <- b
+	}
+	close(work)
+	for range runtime.GOMAXPROCS(0) {
+		<-done
+	}
+	return float64(parsed.Load()) / time.Since(t0).Seconds()
+}

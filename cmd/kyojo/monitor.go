@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/bus"
+	"github.com/kyojo-hub/kyojo/internal/config"
+	"github.com/kyojo-hub/kyojo/internal/evidence"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store"
+	"github.com/kyojo-hub/kyojo/internal/syslogd"
+)
+
+// startMonitoring runs the GSOC pipeline for kyojo serve: the bus
+// (embedded JetStream, or --nats-url), the matcher kept fresh from the
+// intelligence store, the processor consuming the bus, raw-event
+// retention, and the syslog receiver when --syslog-listen is set. stop
+// ends them in order and waits.
+func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *evidence.Service, log *slog.Logger) (*monitor.Service, func(), error) {
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.Data, Listen: cfg.NATSListen, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
+	ind := monitor.NewIndicators()
+	start := time.Now()
+	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
+		b.Close()
+		return nil, nil, fmt.Errorf("matcher: %w", err)
+	}
+	log.Info("matcher loaded", "indicators", ind.Current().Len(), "took", time.Since(start).String())
+	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
+	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
+
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); ind.Follow(mctx, db.Intel(), 250*time.Millisecond, time.Now, log) }()
+	go func() {
+		defer wg.Done()
+		b.Consume(mctx, func(ctx context.Context, m monitor.Message) error {
+			_, err := proc.Process(ctx, m)
+			return err
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := db.Monitor().PurgeRaw(mctx, time.Now()); err != nil && mctx.Err() == nil {
+				log.Warn("raw event retention", "err", err)
+			} else if n > 0 {
+				log.Info("raw event batches past retention deleted", "batches", n)
+			}
+			select {
+			case <-mctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	var sl *syslogd.Server
+	if cfg.SyslogListen != "" {
+		sl, err = syslogd.Listen(mctx, cfg.SyslogListen, svc, time.Second, log)
+		if err != nil {
+			cancel()
+			wg.Wait()
+			b.Close()
+			return nil, nil, fmt.Errorf("syslog: %w", err)
+		}
+		log.Info("syslog receiving", "addr", sl.Addr())
+	}
+	stop := func() {
+		cancel()
+		if sl != nil {
+			sl.Wait()
+		}
+		wg.Wait()
+		b.Close()
+	}
+	return svc, stop, nil
+}
+
+// eventRetention returns how long an organisation's raw events are kept:
+// its "events" retention rule, else the hub-wide one, else 0 (the
+// default). Rules are read at most once a minute.
+func eventRetention(ev *evidence.Service) func(context.Context, string) time.Duration {
+	if ev == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var rules []evidence.Rule
+	var read time.Time
+	return func(ctx context.Context, orgID string) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(read) > time.Minute {
+			if rs, err := ev.Rules(ctx, identity.System("monitor")); err == nil {
+				rules, read = rs, time.Now()
+			}
+		}
+		var general time.Duration
+		for _, r := range rules {
+			if r.Kind != "events" {
+				continue
+			}
+			d := time.Duration(r.Days) * 24 * time.Hour
+			if r.OrgID == orgID {
+				return d
+			}
+			if r.OrgID == "" {
+				general = d
+			}
+		}
+		return general
+	}
+}
+
+func runSensor(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		fmt.Fprintln(env.Stderr, "Usage: kyojo sensor add [flags] | kyojo sensor list [flags]   (add --help for details)")
+		return errUsage
+	}
+	if args[0] == "list" {
+		return sensorList(ctx, env, args[1:])
+	}
+	return sensorAdd(ctx, env, args[1:])
+}
+
+// openMonitor opens the store and a monitoring service that processes in
+// this process (no bus).
+func openMonitor(ctx context.Context, env *Env, cfg config.Config) (*monitor.Service, *monitor.Indicators, *store.DB, error) {
+	if cfg.LogLevel == "info" {
+		cfg.LogLevel = "warn"
+	}
+	log := logger(cfg, env.Stderr)
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
+	ind := monitor.NewIndicators()
+	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
+	return monitor.NewService(db.Monitor(), db, nil, proc, opt), ind, db, nil
+}
+
+func sensorAdd(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "sensor add", "--org HANDLE --name NAME [flags]", `
+Registers a sensor of a monitored organisation and prints its token alone on
+the last line: the sensor sends it as Authorization: Bearer <token> to
+POST /api/v1/ingest. The token is shown this once; only its hash is kept.`)
+	var in monitor.NewSensor
+	fs.StringVar(&in.Org, "org", "", "the monitored organisation (handle or id)")
+	fs.StringVar(&in.Name, "name", "", "the sensor's name, unique in its organisation")
+	fs.StringVar(&in.Kind, "kind", "nids", "kind: "+strings.Join(monitor.Kinds, ", "))
+	fs.StringVar(&in.Location, "location", "", "where it is, e.g. \"Tokyo DC, uplink 1\"")
+	format := fs.String("format", "eve", "what it sends: eve, zeek, syslog, cef, json")
+	mapping := fs.String("mapping", "", `format json: where fields are, e.g. {"src_ip":"source.ip","domain":"dns.question.name"}`)
+	sources := fs.String("sources", "", "format syslog or cef: sender addresses or CIDR blocks, comma-separated")
+	cfg, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	in.Format = parse.Format(*format)
+	if *mapping != "" {
+		in.Mapping = &parse.Mapping{}
+		if err := json.Unmarshal([]byte(*mapping), in.Mapping); err != nil {
+			return fmt.Errorf("--mapping: %w", err)
+		}
+	}
+	if *sources != "" {
+		in.Sources = strings.Split(*sources, ",")
+	}
+	if in.Org == "" {
+		return fmt.Errorf("--org is required")
+	}
+	svc, _, db, err := openMonitor(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, tok, err := svc.AddSensor(ctx, cliActor(env), in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "sensor %s (%s, %s) registered with id %s\n", s.Name, s.Kind, s.Format, s.ID)
+	fmt.Fprintln(env.Stdout, "its token (shown once):")
+	fmt.Fprintln(env.Stdout, tok)
+	return nil
+}
+
+func sensorList(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "sensor list", "[flags]", "Lists sensors with their health.")
+	org := fs.String("org", "", "only this organisation (handle or id)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	cfg, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	svc, _, db, err := openMonitor(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ss, err := svc.Sensors(ctx, cliActor(env))
+	if err != nil {
+		return err
+	}
+	if *org != "" {
+		o, err := orgRef(ctx, db, *org)
+		if err != nil {
+			return err
+		}
+		var keep []monitor.Sensor
+		for _, s := range ss {
+			if s.OrgID == o.ID {
+				keep = append(keep, s)
+			}
+		}
+		ss = keep
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ss)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tKIND\tFORMAT\tEVENTS\tREJECTED\tLAST EVENT\tLAST ERROR")
+	for _, s := range ss {
+		last := "-"
+		if s.Health.LastEventAt != nil {
+			last = s.Health.LastEventAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.ID, s.Name, s.Kind, s.Format, s.Health.Events, s.Health.Rejected, last, dash(s.Health.LastError))
+	}
+	return tw.Flush()
+}
+
+func runIngest(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "ingest", "--sensor ID FILE…", `
+Reads sensor logs from files (gzip-compressed or not; "-" is standard input)
+in the sensor's format, matches them against every indicator the sensor's
+organisation may see, and records alerts, as the hub does with what sensors
+send. Reading the same file again counts nothing twice.`)
+	sensorID := fs.String("sensor", "", "the sensor the logs come from (its id)")
+	cfg, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	if *sensorID == "" || fs.NArg() == 0 {
+		return fmt.Errorf("give --sensor ID and at least one file")
+	}
+	svc, ind, db, err := openMonitor(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
+		return err
+	}
+	sys := cliActor(env)
+	sn, err := svc.Sensor(ctx, sys, *sensorID)
+	if err != nil {
+		return err
+	}
+	before := sn.Health
+	for _, name := range fs.Args() {
+		var f *os.File
+		if name == "-" {
+			f = os.Stdin
+		} else if f, err = os.Open(name); err != nil {
+			return err
+		}
+		abs, _ := filepath.Abs(name)
+		rc, err := svc.IngestReader(ctx, sn, f, "file:"+abs)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(env.Stdout, "%s: %d lines in %d batches\n", name, rc.Lines, len(rc.Batches))
+	}
+	after, err := svc.Sensor(ctx, sys, *sensorID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "events %d, rejected %d\n", after.Health.Events-before.Events, after.Health.Rejected-before.Rejected)
+	alerts, err := svc.Alerts(ctx, sys, monitor.AlertFilter{SensorID: sn.ID, Limit: 20})
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		fmt.Fprintf(env.Stdout, "alert %s: %s %s seen %d times (%s … %s)\n", a.ID, a.Kind, a.Value, a.Count,
+			a.FirstSeen.Format(time.RFC3339), a.LastSeen.Format(time.RFC3339))
+	}
+	return nil
+}

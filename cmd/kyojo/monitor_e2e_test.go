@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// lastLine returns the last non-empty line of out.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// monitoredOrg sets up an organisation with a person's token, a sensor
+// and indicators, through the CLI; it returns the sensor's id and token
+// and the person's token.
+func monitoredOrg(t *testing.T, data string) (sensorID, sensorTok, userTok string) {
+	t.Helper()
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "kumo", "--name", "Kumo Agency", "--kind", "government")
+	kyojo(t, "a long enough password\n", "user", "add", "--data", data, "--username", "ana", "--org", "kumo", "--role", "analyst", "--password-stdin")
+	userTok = lastLine(kyojo(t, "", "token", "create", "--data", data, "--user", "ana", "--scope", "write"))
+	list := filepath.Join(t.TempDir(), "block.txt")
+	os.WriteFile(list, []byte("198.51.100.7\n24.244.4.23\nwww.google.com\n"), 0o600)
+	kyojo(t, "", "import", "--data", data, "--org", "kumo", "--tlp", "green", list)
+	out := kyojo(t, "", "sensor", "add", "--data", data, "--org", "kumo", "--name", "edge", "--kind", "nids", "--location", "Tokyo", "--format", "eve")
+	sensorTok = lastLine(out)
+	if !strings.HasPrefix(sensorTok, "kyojo-sensor_") {
+		t.Fatalf("sensor add did not end with the token: %q", out)
+	}
+	var ss []struct{ ID string }
+	json.Unmarshal([]byte(kyojo(t, "", "sensor", "list", "--data", data, "--json")), &ss)
+	if len(ss) != 1 {
+		t.Fatalf("sensor list: %v", ss)
+	}
+	return ss[0].ID, sensorTok, userTok
+}
+
+// TestIngestCLI reads the real Suricata EVE file with kyojo ingest: the
+// indicators imported match, and reading the file again counts nothing.
+func TestIngestCLI(t *testing.T) {
+	data := t.TempDir()
+	id, _, _ := monitoredOrg(t, data)
+	eve := filepath.Join("..", "..", "internal", "monitor", "parse", "testdata", "suricata", "tls-fingerprint-alert.eve.json")
+	out := kyojo(t, "", "ingest", "--data", data, "--event-max-age", "100000h", "--sensor", id, eve)
+	if !strings.Contains(out, "events 2, rejected 0") || !strings.Contains(out, "ip 24.244.4.23 seen 2 times") || !strings.Contains(out, "domain www.google.com seen 2 times") {
+		t.Fatalf("ingest: %s", out)
+	}
+	if out := kyojo(t, "", "ingest", "--data", data, "--event-max-age", "100000h", "--sensor", id, eve); !strings.Contains(out, "events 0, rejected 0") {
+		t.Fatalf("second ingest counted again: %s", out)
+	}
+	// With the default age limit the 2016 events are refused, and counted.
+	if out := kyojo(t, "", "ingest", "--data", data, "--sensor", id, filepath.Join(filepath.Dir(eve), "alert-testmyids.eve.json")); !strings.Contains(out, "events 0, rejected 1") {
+		t.Fatalf("old events: %s", out)
+	}
+}
+
+type health struct {
+	Health struct{ Events, Rejected int64 }
+}
+
+func sensorHealth(t *testing.T, url, tok, id string) health {
+	t.Helper()
+	code, body := get(t, url+"/api/v1/sensors/"+id, tok)
+	var h health
+	if code != 200 || json.Unmarshal(body, &h) != nil {
+		t.Fatalf("sensor: %d %s", code, body)
+	}
+	return h
+}
+
+func alertCount(t *testing.T, url, tok string) int64 {
+	t.Helper()
+	code, body := get(t, url+"/api/v1/alerts", tok)
+	var l struct{ Items []struct{ Count int64 } }
+	if code != 200 || json.Unmarshal(body, &l) != nil {
+		t.Fatalf("alerts: %d %s", code, body)
+	}
+	var n int64
+	for _, a := range l.Items {
+		n += a.Count
+	}
+	return n
+}
+
+// waitSettled waits until the sensor's event count stops moving.
+func waitSettled(t *testing.T, url, tok, id string) int64 {
+	t.Helper()
+	last, same := int64(-1), 0
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		n := sensorHealth(t, url, tok, id).Health.Events
+		if n == last {
+			if same++; same >= 5 {
+				return n
+			}
+		} else {
+			last, same = n, 0
+		}
+	}
+	t.Fatal("processing did not settle")
+	return 0
+}
+
+// TestCrashExactlyOnce streams batches into kyojo serve (embedded NATS),
+// kills the process with SIGKILL while events stream, restarts it, and
+// checks that every acknowledged event was processed, then that resending
+// every batch counts none twice.
+func TestCrashExactlyOnce(t *testing.T) {
+	data := t.TempDir()
+	id, sensorTok, userTok := monitoredOrg(t, data)
+	const perBatch = 200
+	batch := func(i int) string {
+		var b strings.Builder
+		at := time.Now().UTC().Format(time.RFC3339Nano)
+		for j := range perBatch {
+			fmt.Fprintf(&b, `{"timestamp":"%s","event_type":"flow","src_ip":"10.0.%d.%d","src_port":%d,"dest_ip":"198.51.100.7","dest_port":443,"proto":"TCP"}`+"\n", at, i%250, j%250, 1024+i)
+		}
+		return b.String()
+	}
+	bodies := map[int]string{}
+	post := func(url string, i int) (int, error) {
+		req, _ := http.NewRequest("POST", url+"/api/v1/ingest", strings.NewReader(bodies[i]))
+		req.Header.Set("Authorization", "Bearer "+sensorTok)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("batch-%d", i))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+
+	h := serve(t, data)
+	var ackedN atomic.Int64
+	acked, sent := 0, 0
+	killed := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		for ackedN.Load() < 20 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		h.cmd.Process.Kill() // SIGKILL while the stream is flowing
+		close(killed)
+	}()
+	for i := 0; ; i++ {
+		bodies[i] = batch(i)
+		sent = i + 1
+		code, err := post(h.url, i)
+		if err != nil {
+			break // the process is gone
+		}
+		if code == http.StatusAccepted {
+			acked = i + 1 // batches are sent one after another: all before are acked too
+			ackedN.Store(int64(acked))
+		} else if code != http.StatusServiceUnavailable && code != http.StatusTooManyRequests {
+			t.Fatalf("ingest answered %d", code)
+		}
+	}
+	<-killed
+	<-h.done
+	t.Logf("sent %d batches, %d acknowledged before SIGKILL", sent, acked)
+
+	h2 := serve(t, data)
+	n := waitSettled(t, h2.url, userTok, id)
+	if n < int64(acked*perBatch) || n > int64(sent*perBatch) {
+		t.Fatalf("after restart %d events processed; %d were acknowledged, %d sent", n, acked*perBatch, sent*perBatch)
+	}
+	if a := alertCount(t, h2.url, userTok); a != n {
+		t.Fatalf("alerts count %d hits for %d events", a, n)
+	}
+	// Resend everything, as a sender that never got its answers would:
+	// nothing is counted twice.
+	for i := range sent {
+		if code, err := post(h2.url, i); err != nil || code != http.StatusAccepted {
+			t.Fatalf("resend %d: %d %v", i, code, err)
+		}
+	}
+	n = waitSettled(t, h2.url, userTok, id)
+	if n != int64(sent*perBatch) {
+		t.Fatalf("after resending all %d batches: %d events, want %d", sent, n, sent*perBatch)
+	}
+	if a := alertCount(t, h2.url, userTok); a != n {
+		t.Fatalf("alerts count %d hits for %d events", a, n)
+	}
+	h2.stop(t)
+}

@@ -1,0 +1,298 @@
+// Package bus carries monitoring batches from ingest to the processor on
+// NATS JetStream: an embedded server in kyojo serve by default (in-process,
+// no network port unless asked, its store in the data directory), or an
+// external cluster by URL. The pipeline code is the same for both.
+//
+// Delivery is at least once: Publish returns after JetStream stored the
+// message; the consumer acknowledges after the processor applied it, and
+// a message not acknowledged is delivered again. Each message carries its
+// batch id as Nats-Msg-Id, so JetStream drops a resend within its
+// duplicate window, and the processor applies a batch id once in any case.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+)
+
+// Options configure the bus.
+type Options struct {
+	URL     string // external NATS (nats://host:4222); empty: the embedded server
+	DataDir string // the embedded server's JetStream store goes in DataDir/jetstream
+	Listen  string // the embedded server also listens here (host:port); empty: no port
+	Stream  string // stream name; default KYOJO_EVENTS (tests use their own)
+	// MaxBacklog is the stored but unprocessed bytes above which Publish
+	// refuses with errs.Unavailable; default 256 MiB. The stream's hard
+	// limit is four times it.
+	MaxBacklog int64
+	Log        *slog.Logger
+	Workers    int // messages processed at once; default GOMAXPROCS
+}
+
+// Bus is a connection to JetStream with the events stream. It is safe for
+// concurrent use.
+type Bus struct {
+	opt     Options
+	ns      *server.Server // nil for an external server
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	subject string
+
+	mu       sync.Mutex // guards backlog and checked
+	backlog  int64
+	checked  time.Time
+	stopOnce sync.Once
+}
+
+// Open starts the embedded server (or connects to opt.URL) and creates or
+// updates the stream.
+func Open(ctx context.Context, opt Options) (*Bus, error) {
+	if opt.Stream == "" {
+		opt.Stream = "KYOJO_EVENTS"
+	}
+	if opt.MaxBacklog <= 0 {
+		opt.MaxBacklog = 256 << 20
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bus{opt: opt, subject: "kyojo.events." + opt.Stream}
+	var err error
+	if opt.URL == "" {
+		if b.ns, err = embedded(opt); err != nil {
+			return nil, err
+		}
+		b.nc, err = nats.Connect("", nats.InProcessServer(b.ns), nats.Name("kyojo"))
+	} else {
+		b.nc, err = nats.Connect(opt.URL, nats.Name("kyojo"), nats.MaxReconnects(-1), nats.Timeout(5*time.Second))
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: connect: %w", err)
+	}
+	if b.js, err = jetstream.New(b.nc); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: jetstream: %w", err)
+	}
+	b.stream, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       opt.Stream,
+		Subjects:   []string{b.subject + ".>"},
+		Retention:  jetstream.WorkQueuePolicy,
+		Storage:    jetstream.FileStorage,
+		Discard:    jetstream.DiscardNew,
+		MaxBytes:   opt.MaxBacklog * 4,
+		Duplicates: 10 * time.Minute,
+		MaxMsgSize: monitor.MaxBatchBytes + 2<<20,
+	})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: stream %s: %w", opt.Stream, err)
+	}
+	return b, nil
+}
+
+func embedded(opt Options) (*server.Server, error) {
+	if opt.DataDir == "" {
+		return nil, errors.New("bus: the embedded server needs a data directory")
+	}
+	dir := filepath.Join(opt.DataDir, "jetstream")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	so := &server.Options{ServerName: "kyojo", JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
+		MaxPayload: int32(monitor.MaxBatchBytes + 4<<20), DontListen: opt.Listen == ""}
+	if opt.Listen != "" {
+		host, port, err := splitHostPort(opt.Listen)
+		if err != nil {
+			return nil, err
+		}
+		so.Host, so.Port = host, port
+	}
+	ns, err := server.NewServer(so)
+	if err != nil {
+		return nil, fmt.Errorf("bus: embedded server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("bus: embedded server did not start")
+	}
+	return ns, nil
+}
+
+func splitHostPort(s string) (string, int, error) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == ':' {
+			p, err := strconv.Atoi(s[i+1:])
+			if err != nil || p < 0 || p > 65535 {
+				break
+			}
+			return s[:i], p, nil
+		}
+	}
+	return "", 0, fmt.Errorf("bus: listen address %q is not host:port", s)
+}
+
+// Close drains the connection and stops the embedded server.
+func (b *Bus) Close() {
+	b.stopOnce.Do(func() {
+		if b.nc != nil {
+			b.nc.Drain()
+			for i := 0; i < 50 && !b.nc.IsClosed(); i++ {
+				time.Sleep(20 * time.Millisecond)
+			}
+			b.nc.Close()
+		}
+		if b.ns != nil {
+			b.ns.Shutdown()
+			b.ns.WaitForShutdown()
+		}
+	})
+}
+
+// Headers of a message.
+const (
+	hSensor   = "Kyojo-Sensor"
+	hReceived = "Kyojo-Received"
+	hTooLong  = "Kyojo-Too-Long"
+)
+
+// Publish stores m in the stream (monitor.Publisher). It refuses with
+// errs.Unavailable when the backlog is over capacity or the stream is
+// full, so that ingest answers 503 with Retry-After and the sender keeps
+// its events.
+func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
+	if over, err := b.overCapacity(ctx); err != nil {
+		return err
+	} else if over {
+		return errs.E(errs.Unavailable, "the hub is over capacity: retry later")
+	}
+	msg := nats.NewMsg(b.subject + "." + m.SensorID)
+	msg.Data = m.Lines
+	msg.Header.Set(jetstream.MsgIDHeader, m.ID)
+	msg.Header.Set(hSensor, m.SensorID)
+	msg.Header.Set(hReceived, m.ReceivedAt.UTC().Format(time.RFC3339Nano))
+	if m.TooLong > 0 {
+		msg.Header.Set(hTooLong, strconv.FormatInt(m.TooLong, 10))
+	}
+	if _, err := b.js.PublishMsg(ctx, msg); err != nil {
+		return &errs.Error{Code: errs.Unavailable, Message: "the event stream did not accept the batch: retry later", Err: err}
+	}
+	b.mu.Lock()
+	b.backlog += int64(len(m.Lines))
+	b.mu.Unlock()
+	return nil
+}
+
+// overCapacity reports whether the stream holds more than MaxBacklog
+// bytes, asking the server at most every 200 ms.
+func (b *Bus) overCapacity(ctx context.Context) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if time.Since(b.checked) > 200*time.Millisecond {
+		info, err := b.stream.Info(ctx)
+		if err != nil {
+			return false, &errs.Error{Code: errs.Unavailable, Message: "the event stream is unavailable: retry later", Err: err}
+		}
+		b.backlog, b.checked = int64(info.State.Bytes), time.Now()
+	}
+	return b.backlog > b.opt.MaxBacklog, nil
+}
+
+// Backlog returns the messages stored and not yet processed.
+func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
+	info, err := b.stream.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.Msgs, nil
+}
+
+// Handler processes one message; an error has it delivered again later.
+type Handler func(ctx context.Context, m monitor.Message) error
+
+// Consume runs handler on every message of the stream, with a durable
+// consumer shared by all nodes, until ctx ends, on up to Options.Workers
+// messages at once (handler must be safe for concurrent use). A message is
+// acknowledged after handler returns nil; otherwise it is delivered again
+// after a second.
+func (b *Bus) Consume(ctx context.Context, handler Handler) error {
+	cons, err := b.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       "processor",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       2 * time.Minute,
+		MaxAckPending: 64,
+	})
+	if err != nil {
+		return fmt.Errorf("bus: consumer: %w", err)
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, b.opt.workers())
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		slots <- struct{}{} // at most Workers at once; the pull waits meanwhile
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			b.handle(ctx, msg, handler)
+		}()
+	}, jetstream.PullMaxMessages(2*b.opt.workers()), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if ctx.Err() == nil {
+			b.opt.Log.WarnContext(ctx, "bus: consume", "err", err)
+		}
+	}))
+	if err != nil {
+		return fmt.Errorf("bus: consume: %w", err)
+	}
+	<-ctx.Done()
+	cc.Stop()
+	wg.Wait()
+	return ctx.Err()
+}
+
+// handle processes one message and acknowledges it, or has it delivered
+// again after a second.
+func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handler Handler) {
+	m := decode(msg)
+	if err := handler(ctx, m); err != nil {
+		b.opt.Log.WarnContext(ctx, "bus: processing failed; will retry", "batch", m.ID, "err", err)
+		msg.NakWithDelay(time.Second)
+		return
+	}
+	// Acknowledged even when ctx ended meanwhile: the work is done.
+	actx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
+		b.opt.Log.WarnContext(ctx, "bus: ack lost; the batch will be delivered again and skipped", "batch", m.ID, "err", err)
+	}
+}
+
+func (o Options) workers() int {
+	if o.Workers > 0 {
+		return o.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func decode(msg jetstream.Msg) monitor.Message {
+	h := msg.Headers()
+	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Lines: msg.Data()}
+	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
+	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
+	return m
+}

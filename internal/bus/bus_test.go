@@ -1,0 +1,112 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+)
+
+// buses returns the buses to test: the embedded server always, and the
+// NATS server at KYOJO_TEST_NATS when set.
+func buses(t *testing.T) map[string]Options {
+	out := map[string]Options{"embedded": {DataDir: t.TempDir()}}
+	if u := os.Getenv("KYOJO_TEST_NATS"); u != "" {
+		out["external"] = Options{URL: u, Stream: fmt.Sprintf("KYOJO_TEST_%d", time.Now().UnixNano())}
+	} else {
+		t.Log("KYOJO_TEST_NATS is not set: the external NATS server is not tested (set it to nats://127.0.0.1:4222)")
+	}
+	return out
+}
+
+func TestDeliverOnceEach(t *testing.T) {
+	for name, opt := range buses(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			b, err := Open(ctx, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if opt.URL != "" {
+				defer b.js.DeleteStream(context.Background(), opt.Stream)
+			}
+			at := time.Date(2026, 11, 28, 1, 2, 3, 4000, time.UTC)
+			for i := range 20 {
+				m := monitor.Message{ID: fmt.Sprintf("b%d", i), SensorID: "s1", ReceivedAt: at, Lines: []byte(fmt.Sprintf("line %d\n", i)), TooLong: int64(i % 2)}
+				if err := b.Publish(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A resend of a published id is dropped by the stream.
+			if err := b.Publish(ctx, monitor.Message{ID: "b3", SensorID: "s1", ReceivedAt: at, Lines: []byte("line 3\n")}); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			seen := map[string]int{}
+			failed := false
+			cctx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() {
+				done <- b.Consume(cctx, func(ctx context.Context, m monitor.Message) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if m.ID == "b7" && !failed {
+						failed = true
+						return errs.E(errs.Unavailable, "store down")
+					}
+					if !m.ReceivedAt.Equal(at) || m.SensorID != "s1" {
+						t.Errorf("decoded %+v", m)
+					}
+					seen[m.ID]++
+					if len(seen) == 20 {
+						stop()
+					}
+					return nil
+				})
+			}()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatal("timed out")
+			}
+			stop()
+			if len(seen) != 20 {
+				t.Fatalf("processed %d distinct batches, want 20", len(seen))
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("%s processed %d times", id, n)
+				}
+			}
+			if !failed {
+				t.Error("the failing delivery did not happen")
+			}
+			n, err := b.Backlog(ctx)
+			if err != nil || n != 0 {
+				t.Errorf("backlog %d, %v", n, err)
+			}
+		})
+	}
+}
+
+func TestOverCapacity(t *testing.T) {
+	b, err := Open(t.Context(), Options{DataDir: t.TempDir(), MaxBacklog: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var refused error
+	for i := 0; i < 100 && refused == nil; i++ {
+		refused = b.Publish(t.Context(), monitor.Message{ID: fmt.Sprint(i), SensorID: "s", ReceivedAt: time.Now(), Lines: make([]byte, 200)})
+	}
+	if !errs.Is(refused, errs.Unavailable) {
+		t.Fatalf("never refused: %v", refused)
+	}
+}

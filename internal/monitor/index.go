@@ -1,0 +1,405 @@
+package monitor
+
+import (
+	"encoding/json"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/match"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
+)
+
+// Indicator is one detectable indicator as the matcher holds it.
+type Indicator struct {
+	ID      string
+	Name    string
+	Dist    policy.Distribution
+	Score   float64
+	Entries []match.Entry    // simple values (Ref unset until compiled)
+	Pattern *pattern.Pattern // set when the pattern is not simple: evaluated per event
+}
+
+// Index is one compiled generation: the match.Set and the indicators its
+// refs point into, and, after small updates, a delta on top of the last
+// full compile: the indicators added or changed since (refs after the
+// base's) and the ids of base indicators that no longer count. It is
+// immutable.
+type Index struct {
+	set     *match.Set
+	inds    []*Indicator // shared with the Indicators table: never modified
+	complex []int32
+	Built   time.Time
+	delta   *Index          // nil: none
+	masked  map[string]bool // base indicators changed or removed since
+	n       int
+}
+
+// Len returns the number of indicators detected on.
+func (ix *Index) Len() int { return ix.n }
+
+// ind returns the indicator of a ref, base or delta.
+func (ix *Index) ind(ref int32) *Indicator {
+	if int(ref) < len(ix.inds) {
+		return ix.inds[ref]
+	}
+	return ix.delta.inds[int(ref)-len(ix.inds)]
+}
+
+// MaxDelta is how many changed indicators an update carries on top of the
+// last full compile; past it, the update recompiles everything.
+const MaxDelta = 50_000
+
+// Indicators keeps every detectable indicator and the compiled Index in
+// use. Apply, Update and Rebuild are serialised by mu; readers call
+// Current, which takes no lock, so look-ups never wait for a compile.
+type Indicators struct {
+	mu      sync.Mutex // guards byID, pending, base and Seq
+	byID    map[string]*Indicator
+	pending map[string]*Indicator // changed since the last full compile; nil: removed
+	base    *Index                // the last full compile
+	Seq     int64                 // the store sequence read up to (for refreshers)
+	cur     atomic.Pointer[Index]
+	// MinScore: indicators scoring below it are not detected on.
+	MinScore float64
+}
+
+// NewIndicators returns an empty set.
+func NewIndicators() *Indicators {
+	x := &Indicators{byID: map[string]*Indicator{}, pending: map[string]*Indicator{}}
+	x.base = &Index{set: match.Build(nil)}
+	x.cur.Store(x.base)
+	return x
+}
+
+// Current returns the Index in use.
+func (x *Indicators) Current() *Index { return x.cur.Load() }
+
+// Apply takes changed objects (new versions, revocations) into the table:
+// a detectable indicator is added or replaced, anything else with its id
+// is removed. It returns how many entries changed; Update or Rebuild makes
+// them visible to look-ups.
+func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := 0
+	for _, o := range objs {
+		ind, ok := indicatorOf(o, now, x.MinScore)
+		if !ok {
+			if _, had := x.byID[o.ID]; had {
+				delete(x.byID, o.ID)
+				x.pending[o.ID] = nil
+				n++
+			}
+			continue
+		}
+		x.byID[o.ID] = &ind
+		x.pending[o.ID] = &ind
+		n++
+	}
+	return n
+}
+
+// Rebuild compiles the whole table into a new Index and puts it in use.
+func (x *Indicators) Rebuild(now time.Time) *Index {
+	x.mu.Lock()
+	inds := make([]*Indicator, 0, len(x.byID))
+	for _, ind := range x.byID {
+		inds = append(inds, ind)
+	}
+	x.pending = map[string]*Indicator{}
+	x.mu.Unlock()
+	ix := Compile(inds, now)
+	x.mu.Lock()
+	x.base = ix
+	x.mu.Unlock()
+	x.cur.Store(ix)
+	return ix
+}
+
+// Update makes the changes applied since the last full compile visible:
+// as a small delta on top of it (milliseconds), or by recompiling
+// everything when more than MaxDelta indicators changed.
+func (x *Indicators) Update(now time.Time) *Index {
+	x.mu.Lock()
+	if len(x.pending) > MaxDelta || x.base.Built.IsZero() {
+		x.mu.Unlock()
+		return x.Rebuild(now)
+	}
+	base := x.base
+	masked := make(map[string]bool, len(x.pending))
+	var inds []*Indicator
+	for id, ind := range x.pending {
+		masked[id] = true
+		if ind != nil {
+			inds = append(inds, ind)
+		}
+	}
+	n := len(x.byID)
+	x.mu.Unlock()
+	ix := &Index{set: base.set, inds: base.inds, complex: base.complex, Built: base.Built, n: n,
+		delta: Compile(inds, now), masked: masked}
+	x.cur.Store(ix)
+	return ix
+}
+
+// Compile builds an Index from indicators, which it keeps and must not be
+// changed afterwards.
+func Compile(inds []*Indicator, now time.Time) *Index {
+	ix := &Index{inds: inds, Built: now, n: len(inds)}
+	n := 0
+	for _, ind := range inds {
+		n += len(ind.Entries)
+	}
+	entries := make([]match.Entry, 0, n)
+	for i, ind := range inds {
+		for _, e := range ind.Entries {
+			e.Ref = int32(i)
+			entries = append(entries, e)
+		}
+		if ind.Pattern != nil {
+			ix.complex = append(ix.complex, int32(i))
+		}
+	}
+	ix.set = match.Build(entries)
+	return ix
+}
+
+var (
+	ja3RE = regexp.MustCompile(`(?i)\bja[34]s?[a-z_'.\-]*\s*=\s*'([0-9a-z_]{20,80})'`)
+	uaRE  = regexp.MustCompile(`(?i)user-agent'?\s*=\s*'([^']{1,512})'`)
+)
+
+// indicatorOf reads a stored object as a detectable indicator: a current,
+// unrevoked STIX indicator with a pattern kyojo can match, scoring at
+// least min.
+func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
+	if o.Type != "indicator" || o.Revoked || (o.ValidUntil != nil && !now.Before(*o.ValidUntil)) || !intel.DefaultDecay.Detectable(o, now, min) {
+		return Indicator{}, false
+	}
+	var raw struct {
+		Name        string `json:"name"`
+		Pattern     string `json:"pattern"`
+		PatternType string `json:"pattern_type"`
+	}
+	if json.Unmarshal(o.Raw, &raw) != nil || raw.PatternType != "stix" {
+		return Indicator{}, false
+	}
+	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: o.Dist, Score: intel.DefaultDecay.Score(o, now)}
+	ind.Name = clip(ind.Name, 200)
+	p, err := pattern.Parse(raw.Pattern)
+	if err != nil {
+		return Indicator{}, false
+	}
+	if obs, ok := p.Simple(); ok {
+		for _, ob := range obs {
+			if e, ok := entryOf(ob); ok {
+				ind.Entries = append(ind.Entries, e)
+			}
+		}
+		return ind, len(ind.Entries) > 0
+	}
+	// Fingerprints and user agents have no standard SCO property; a
+	// comparison on a property named like one is indexed as one.
+	for _, m := range ja3RE.FindAllStringSubmatch(raw.Pattern, 8) {
+		ind.Entries = append(ind.Entries, match.Entry{Kind: match.JA3, Value: m[1]})
+	}
+	for _, m := range uaRE.FindAllStringSubmatch(raw.Pattern, 8) {
+		ind.Entries = append(ind.Entries, match.Entry{Kind: match.UserAgent, Value: m[1]})
+	}
+	if len(ind.Entries) == 0 {
+		ind.Pattern = p
+	}
+	return ind, true
+}
+
+func entryOf(ob pattern.Observable) (match.Entry, bool) {
+	switch ob.Type {
+	case "ipv4-addr", "ipv6-addr":
+		return match.Entry{Kind: match.IP, Value: ob.Value}, true
+	case "domain-name":
+		return match.Entry{Kind: match.Domain, Value: ob.Value}, true
+	case "url":
+		u, err := url.Parse(ob.Value)
+		if err != nil || u.Host == "" {
+			return match.Entry{}, false
+		}
+		return match.Entry{Kind: match.URL, Value: intel.NormalizeURL(u)}, true
+	case "email-addr":
+		return match.Entry{Kind: match.Email, Value: ob.Value}, true
+	}
+	if strings.Contains(ob.Type, ":hashes.") {
+		return match.Entry{Kind: match.Hash, Value: ob.Value}, true
+	}
+	return match.Entry{}, false
+}
+
+// found is one visible hit of one event.
+type found struct {
+	ref      int32
+	kind     string
+	value    string // the indicator value
+	observed string
+}
+
+var kindOf = map[string]match.Kind{"ip": match.IP, "domain": match.Domain, "url": match.URL, "hash": match.Hash,
+	"email": match.Email, "ja3": match.JA3, "user_agent": match.UserAgent}
+
+// match returns the hits of one event that visible allows (refs as
+// Index.ind takes them): for an address only the longest visible prefix;
+// each indicator once per event.
+func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) bool) ([]found, []match.Hit) {
+	base := visible
+	if len(ix.masked) > 0 {
+		base = func(ref int32) bool { return !ix.masked[ix.inds[ref].ID] && visible(ref) }
+	}
+	out, buf := ix.match1(nil, buf, ev, 0, base)
+	if ix.delta != nil {
+		off := int32(len(ix.inds))
+		out, buf = ix.delta.match1(out, buf, ev, off, func(ref int32) bool { return visible(ref + off) })
+	}
+	return out, buf
+}
+
+// match1 is match on one compiled table whose refs start at off.
+func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32, visible func(int32) bool) ([]found, []match.Hit) {
+	seen := func(ref int32) bool {
+		ref += off
+		for _, f := range out {
+			if f.ref == ref {
+				return true
+			}
+		}
+		return false
+	}
+	lookup := func(k match.Kind, v string) {
+		buf = ix.set.Lookup(buf[:0], k, v)
+		bits := -1
+		for _, h := range buf {
+			if k == match.IP && bits >= 0 && h.Bits < bits {
+				break // a shorter prefix than the longest visible one
+			}
+			if !visible(h.Ref) || seen(h.Ref) {
+				continue
+			}
+			bits = h.Bits
+			out = append(out, found{ref: h.Ref + off, kind: k.String(), value: h.Prefix(), observed: v})
+		}
+	}
+	for _, a := range [2]netip.Addr{ev.SrcIP, ev.DstIP} {
+		if a.IsValid() {
+			buf = ix.set.LookupAddr(buf[:0], a)
+			if len(buf) > 0 {
+				lookup(match.IP, a.Unmap().String())
+			}
+		}
+	}
+	for _, a := range ev.Addrs {
+		lookup(match.IP, a.Unmap().String())
+	}
+	for _, d := range ev.Domains {
+		lookup(match.Domain, d)
+	}
+	for _, u := range ev.URLs {
+		lookup(match.URL, u)
+	}
+	for _, h := range ev.Hashes {
+		lookup(match.Hash, h)
+	}
+	for _, m := range ev.Emails {
+		lookup(match.Email, m)
+	}
+	for _, j := range ev.JA3 {
+		lookup(match.JA3, j)
+	}
+	if ev.UserAgent != "" {
+		lookup(match.UserAgent, ev.UserAgent)
+	}
+	if len(ix.complex) > 0 {
+		var obs []pattern.Observation
+		for _, ref := range ix.complex {
+			if !visible(ref) || seen(ref) {
+				continue
+			}
+			if obs == nil {
+				obs = []pattern.Observation{observation(ev)}
+			}
+			if ok, err := ix.inds[ref].Pattern.Match(obs); err == nil && ok {
+				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(ix.inds[ref].Pattern.String(), 200), observed: firstObservable(ev)})
+			}
+		}
+	}
+	return out, buf
+}
+
+func firstObservable(ev *parse.Event) string {
+	if o := ev.Observables(); len(o) > 0 {
+		return o[0].Value
+	}
+	return ""
+}
+
+// observation turns an event into the STIX observation the pattern
+// evaluator reads: addresses, a network-traffic object referring to them,
+// domains, URLs, files by hash, e-mail addresses.
+func observation(ev *parse.Event) pattern.Observation {
+	objs := map[string]map[string]any{}
+	n := 0
+	add := func(o map[string]any) string {
+		k := itoa(n)
+		n++
+		objs[k] = o
+		return k
+	}
+	addr := func(a netip.Addr) string {
+		t := "ipv4-addr"
+		if a.Unmap().Is6() {
+			t = "ipv6-addr"
+		}
+		return add(map[string]any{"type": t, "value": a.Unmap().String()})
+	}
+	nt := map[string]any{"type": "network-traffic"}
+	if ev.SrcIP.IsValid() {
+		nt["src_ref"] = addr(ev.SrcIP)
+	}
+	if ev.DstIP.IsValid() {
+		nt["dst_ref"] = addr(ev.DstIP)
+	}
+	if ev.SrcPort != 0 {
+		nt["src_port"] = float64(ev.SrcPort)
+	}
+	if ev.DstPort != 0 {
+		nt["dst_port"] = float64(ev.DstPort)
+	}
+	if ev.Proto != "" {
+		nt["protocols"] = []any{lower(ev.Proto)}
+	}
+	add(nt)
+	for _, a := range ev.Addrs {
+		addr(a)
+	}
+	for _, d := range ev.Domains {
+		add(map[string]any{"type": "domain-name", "value": d})
+	}
+	for _, u := range ev.URLs {
+		add(map[string]any{"type": "url", "value": u})
+	}
+	for _, h := range ev.Hashes {
+		alg := map[int]string{32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}[len(h)]
+		if alg != "" {
+			add(map[string]any{"type": "file", "hashes": map[string]any{alg: h}})
+		}
+	}
+	for _, m := range ev.Emails {
+		add(map[string]any{"type": "email-addr", "value": m})
+	}
+	t := ev.Time
+	return pattern.Observation{FirstObserved: t, LastObserved: t, NumberObserved: 1, Objects: objs}
+}

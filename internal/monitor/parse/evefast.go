@@ -1,0 +1,378 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// This file is the fast path of EVE: a scanner that reads the fields kyojo
+// needs straight from the bytes and skips the rest, without reflection.
+// Whenever it meets something it does not expect it gives up, and EVE falls
+// back to encoding/json, which also makes the error message; so the fast
+// path never decides that a line is bad. FuzzEVEFast checks that both
+// paths give the same event.
+
+// scanner walks one JSON text.
+type scanner struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) fail() { s.ok = false }
+
+// peek returns the next non-space byte, 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+// str reads a string; escaped strings are decoded by encoding/json.
+func (s *scanner) str() string {
+	if s.peek() != '"' {
+		s.fail()
+		return ""
+	}
+	start := s.i
+	s.i++
+	esc := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '\\':
+			esc = true
+			s.i += 2
+			continue
+		case c == '"':
+			s.i++
+			if !esc {
+				return string(s.b[start+1 : s.i-1])
+			}
+			var out string
+			if json.Unmarshal(s.b[start:s.i], &out) != nil {
+				s.fail()
+			}
+			return out
+		case c < 0x20 || c >= 0x80:
+			s.fail() // control characters are invalid; non-ASCII is left to encoding/json
+			return ""
+		}
+		s.i++
+	}
+	s.fail()
+	return ""
+}
+
+// num reads an integer (a number with a fraction or exponent gives up).
+func (s *scanner) num() int {
+	s.ws()
+	start := s.i
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		s.i++
+	}
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	lit := s.b[start:s.i]
+	n, err := strconv.Atoi(string(lit))
+	d := lit
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if err != nil || (len(d) > 1 && d[0] == '0') || (s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E')) {
+		s.fail()
+	}
+	return n
+}
+
+// skip skips any value.
+func (s *scanner) skip() {
+	switch c := s.peek(); {
+	case c == '"':
+		s.str()
+	case c == '{':
+		s.object(func(string) { s.skip() })
+	case c == '[':
+		s.array(s.skip)
+	case c == 't':
+		s.lit("true")
+	case c == 'f':
+		s.lit("false")
+	case c == 'n':
+		s.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		s.number()
+	default:
+		s.fail()
+	}
+}
+
+// number skips a number, strictly as JSON spells it:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *scanner) number() {
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		s.i++
+	}
+	if s.i < len(s.b) && s.b[s.i] == '0' {
+		s.i++
+	} else if digits() == 0 {
+		s.fail()
+		return
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			s.fail()
+			return
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			s.fail()
+		}
+	}
+}
+
+func (s *scanner) lit(w string) {
+	if len(s.b)-s.i < len(w) || string(s.b[s.i:s.i+len(w)]) != w {
+		s.fail()
+		return
+	}
+	s.i += len(w)
+}
+
+// object calls member for each key; member must consume the value.
+func (s *scanner) object(member func(key string)) {
+	if s.peek() != '{' {
+		s.fail()
+		return
+	}
+	s.i++
+	if s.peek() == '}' {
+		s.i++
+		return
+	}
+	for s.ok {
+		k := s.str()
+		if hasUpperASCII(k) {
+			s.fail() // encoding/json matches keys case-insensitively: leave such lines to it
+			return
+		}
+		if s.peek() != ':' {
+			s.fail()
+			return
+		}
+		s.i++
+		member(k)
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return
+		default:
+			s.fail()
+		}
+	}
+}
+
+func hasUpperASCII(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if k[i] >= 'A' && k[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// array calls elem for each element; elem must consume it.
+func (s *scanner) array(elem func()) {
+	if s.peek() != '[' {
+		s.fail()
+		return
+	}
+	s.i++
+	if s.peek() == ']' {
+		s.i++
+		return
+	}
+	for s.ok {
+		elem()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return
+		default:
+			s.fail()
+		}
+	}
+}
+
+// strOrNull reads a string, or null as "" (encoding/json leaves a field
+// untouched on null); anything else gives up.
+func (s *scanner) strOrNull() string {
+	if s.peek() == 'n' {
+		s.lit("null")
+		return ""
+	}
+	return s.str()
+}
+
+func (s *scanner) numOrNull() int {
+	if s.peek() == 'n' {
+		s.lit("null")
+		return 0
+	}
+	return s.num()
+}
+
+// strs reads an array of strings (or null).
+func (s *scanner) strs() []string {
+	if s.peek() == 'n' {
+		s.lit("null")
+		return nil
+	}
+	var out []string
+	s.array(func() { out = append(out, s.str()) })
+	return out
+}
+
+// eveFast fills r from line; ok is false when the line needs the slow path.
+func eveFast(line []byte, r *eve) bool {
+	s := &scanner{b: line, ok: true}
+	s.object(func(k string) {
+		switch k {
+		case "timestamp":
+			r.Timestamp = s.strOrNull()
+		case "event_type":
+			r.EventType = s.strOrNull()
+		case "src_ip":
+			r.SrcIP = s.strOrNull()
+		case "dest_ip":
+			r.DestIP = s.strOrNull()
+		case "src_port":
+			r.SrcPort = s.numOrNull()
+		case "dest_port":
+			r.DestPort = s.numOrNull()
+		case "proto":
+			r.Proto = s.strOrNull()
+		case "alert", "dns", "http", "tls", "fileinfo", "smtp", "email":
+			if s.peek() == 'n' {
+				s.lit("null")
+				return
+			}
+			eveSection(s, k, r)
+		default:
+			s.skip()
+		}
+	})
+	s.ws()
+	return s.ok && s.i == len(s.b)
+}
+
+// eveSection reads one nested object of a record.
+func eveSection(s *scanner, name string, r *eve) {
+	switch name {
+	case "alert":
+		if r.Alert == nil {
+			r.Alert = &eveAlert{}
+		}
+		s.object(func(k string) {
+			switch k {
+			case "signature":
+				r.Alert.Signature = s.strOrNull()
+			case "severity":
+				r.Alert.Severity = s.numOrNull()
+			default:
+				s.skip()
+			}
+		})
+	case "http":
+		h := &r.httpFast
+		s.object(func(k string) {
+			switch k {
+			case "hostname":
+				h.Hostname = s.strOrNull()
+			case "url":
+				h.URL = s.strOrNull()
+			case "http_user_agent":
+				h.UserAgent = s.strOrNull()
+			case "http_port":
+				h.Port = s.numOrNull()
+			default:
+				s.skip()
+			}
+		})
+		r.HTTP = h
+	case "fileinfo":
+		f := &r.fileFast
+		s.object(func(k string) {
+			switch k {
+			case "md5":
+				f.MD5 = s.strOrNull()
+			case "sha1":
+				f.SHA1 = s.strOrNull()
+			case "sha256":
+				f.SHA256 = s.strOrNull()
+			default:
+				s.skip()
+			}
+		})
+		r.Fileinfo = f
+	case "dns":
+		if r.DNS == nil {
+			r.DNS = &eveDNS{}
+		}
+		d := r.DNS
+		s.object(func(k string) {
+			switch k {
+			case "rrname":
+				d.RRName = s.strOrNull()
+			case "rdata":
+				d.RData = s.strOrNull()
+			default:
+				s.skip()
+			}
+		})
+		if s.ok && dnsHasLists(s.b) {
+			s.fail() // DNS v2 lists: encoding/json reads them
+		}
+	default: // tls, smtp, email: rarer or nested deeper; encoding/json reads them
+		s.fail()
+	}
+}
+
+// dnsHasLists reports whether a line may hold DNS v2 queries, answers or
+// grouped answers, which the fast path leaves to encoding/json.
+func dnsHasLists(b []byte) bool {
+	return bytes.Contains(b, []byte(`"queries"`)) || bytes.Contains(b, []byte(`"answers"`)) || bytes.Contains(b, []byte(`"grouped"`))
+}

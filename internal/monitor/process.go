@@ -1,0 +1,349 @@
+package monitor
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/match"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// Message is one batch of lines from one sensor, as it travels from
+// ingest to the processor. ID is its idempotency key.
+type Message struct {
+	ID         string    `json:"id"`
+	SensorID   string    `json:"sensor_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Lines      []byte    `json:"-"`                  // newline-separated, uncompressed
+	TooLong    int64     `json:"too_long,omitempty"` // lines ingest dropped for being longer than parse.MaxLine
+}
+
+// Directory is what monitoring needs of identity.
+type Directory interface {
+	Org(ctx context.Context, id string) (identity.Org, error)
+	OrgBySlug(ctx context.Context, slug string) (identity.Org, error)
+	CommunitiesOf(ctx context.Context, orgID string) ([]string, error)
+}
+
+// Options configure processing.
+type Options struct {
+	Window    time.Duration // hits of one indicator in one organisation this close aggregate; default 1 hour
+	MaxAge    time.Duration // events older than this are rejected; default 30 days
+	MaxFuture time.Duration // events later than now plus this are rejected; default 1 hour
+	Retention time.Duration // raw events kept this long; default 90 days
+	// RetentionFor, when set, gives an organisation's retention of raw
+	// events (its "events" retention rule); 0 falls back to Retention.
+	RetentionFor func(ctx context.Context, orgID string) time.Duration
+	Rules        []Rule     // escalation rules; DefaultRules when nil
+	Sightings    *Sightings // record alerts as STIX sightings; nil: not recorded
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Window <= 0 {
+		o.Window = time.Hour
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = 30 * 24 * time.Hour
+	}
+	if o.MaxFuture <= 0 {
+		o.MaxFuture = time.Hour
+	}
+	if o.Retention <= 0 {
+		o.Retention = 90 * 24 * time.Hour
+	}
+	if o.Rules == nil {
+		o.Rules = DefaultRules
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Processor turns messages into applied batches: parse each line with the
+// sensor's format, match the observables against what the sensor's
+// organisation may see, aggregate the hits, and apply it all in one store
+// transaction keyed by the message id. It is safe for concurrent use.
+type Processor struct {
+	st    Store
+	dir   Directory
+	ind   *Indicators
+	esc   Escalator
+	opt   Options
+	mu    sync.Mutex // guards cache
+	cache map[string]cached
+}
+
+type cached struct {
+	sensor Sensor
+	org    identity.Org
+	member policy.Member
+	at     time.Time
+}
+
+// NewProcessor returns a Processor. esc may be nil: alerts then stay
+// alerts.
+func NewProcessor(st Store, dir Directory, ind *Indicators, esc Escalator, opt Options) *Processor {
+	opt.defaults()
+	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{}}
+}
+
+// context returns the sensor, its organisation and the member whose
+// visibility matching uses, cached for 30 seconds.
+func (p *Processor) context(ctx context.Context, sensorID string) (cached, error) {
+	now := p.opt.Now()
+	p.mu.Lock()
+	c, ok := p.cache[sensorID]
+	p.mu.Unlock()
+	if ok && now.Sub(c.at) < 30*time.Second {
+		return c, nil
+	}
+	s, err := p.st.Sensor(ctx, sensorID)
+	if err != nil {
+		return c, err
+	}
+	o, err := p.dir.Org(ctx, s.OrgID)
+	if err != nil {
+		return c, err
+	}
+	cs, err := p.dir.CommunitiesOf(ctx, s.OrgID)
+	if err != nil {
+		return c, err
+	}
+	c = cached{sensor: s, org: o, at: now, member: OrgMember(o, sensorID, cs)}
+	p.mu.Lock()
+	p.cache[sensorID] = c
+	p.mu.Unlock()
+	return c, nil
+}
+
+// OrgMember is who matching acts as for an organisation's sensor: a member
+// of the organisation and its communities holding no compartments and
+// named in no TLP:RED distribution. So a sensor matches what every member
+// of its organisation may see, and no more.
+func OrgMember(o identity.Org, sensorID string, communities []string) policy.Member {
+	return policy.Member{Viewer: policy.Viewer{UserID: "sensor:" + sensorID, OrgID: o.ID, OrgKind: string(o.Kind), Role: policy.ReadOnly, Scope: policy.ScopeRead},
+		Communities: communities}
+}
+
+// Result sums one processed message.
+type Result struct {
+	Applied  bool // false: the message id was processed before, nothing changed
+	Events   int64
+	Rejected int64
+	Alerts   []Alert
+}
+
+// Process processes one message. It returns an error only when the
+// message could not be applied (the store failed, the sensor is unknown):
+// then the caller redelivers it. Bad lines are counted, not errors.
+func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
+	c, err := p.context(ctx, m.SensorID)
+	if errs.Is(err, errs.NotFound) {
+		// A sensor (or organisation) that no longer exists: redelivering
+		// would never help.
+		p.opt.Log.WarnContext(ctx, "batch of an unknown sensor dropped", "batch", m.ID, "sensor", m.SensorID)
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	now := p.opt.Now().UTC()
+	keep := p.opt.Retention
+	if p.opt.RetentionFor != nil {
+		if d := p.opt.RetentionFor(ctx, c.org.ID); d > 0 {
+			keep = d
+		}
+	}
+	b := Batch{ID: m.ID, SensorID: m.SensorID, OrgID: c.org.ID, Sector: string(c.org.Sector), ReceivedAt: m.ReceivedAt,
+		ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(keep), Window: p.opt.Window}
+	r := parse.Reader{Format: c.sensor.Format, Now: func() time.Time { return m.ReceivedAt }}
+	if c.sensor.Mapping != nil {
+		r.Mapping = *c.sensor.Mapping
+	}
+	if m.TooLong > 0 {
+		b.Rejected += m.TooLong
+		b.Reasons["too long"] += m.TooLong
+		b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
+	}
+	// The raw lines are compressed for retention while they are parsed.
+	raw := make(chan []byte, 1)
+	go func() { raw <- gzipBytes(m.Lines) }()
+	ix := p.ind.Current()
+	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.ind(ref).Dist) }
+	type key struct {
+		ref   int32
+		value string
+	}
+	agg := map[key]*Hit{}
+	var buf []match.Hit
+	oldest, newest := now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture)
+	reject := func(reason string, err error) {
+		b.Rejected++
+		b.Reasons[reason]++
+		if err != nil {
+			b.LastError = clip(err.Error(), 300)
+		}
+	}
+	for rest := m.Lines; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		ev, err := r.Line(line)
+		if errors.Is(err, parse.ErrSkip) {
+			continue
+		}
+		if err != nil {
+			if len(line) > parse.MaxLine {
+				reject("too long", err)
+			} else {
+				reject("malformed", err)
+			}
+			continue
+		}
+		if ev.Time.Before(oldest) {
+			reject("too old", errs.E(errs.Invalid, "event time %s is before %s", ev.Time.Format(time.RFC3339), oldest.Format(time.RFC3339)))
+			continue
+		}
+		if ev.Time.After(newest) {
+			reject("in the future", errs.E(errs.Invalid, "event time %s is after %s", ev.Time.Format(time.RFC3339), newest.Format(time.RFC3339)))
+			continue
+		}
+		b.Events++
+		var fs []found
+		fs, buf = ix.match(buf, &ev, visible)
+		for _, f := range fs {
+			k := key{f.ref, f.value}
+			h := agg[k]
+			ind := ix.ind(f.ref)
+			if h == nil {
+				name := ind.Name
+				if name == "" {
+					name = ind.ID
+				}
+				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: name, Kind: f.kind, Value: f.value, Observed: f.observed,
+					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
+				agg[k] = h
+			}
+			h.Count++
+			h.First, h.Last = minTime(h.First, ev.Time), maxTime(h.Last, ev.Time)
+			h.Severity = min(h.Severity, severity(ind.Score, ev.Severity))
+		}
+	}
+	for _, h := range agg {
+		b.Hits = append(b.Hits, *h)
+	}
+	b.Raw = <-raw
+	applied, alerts, err := p.st.ApplyBatch(ctx, b)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Applied: applied, Events: b.Events, Rejected: b.Rejected, Alerts: alerts}
+	if applied {
+		p.sight(ctx, b, alerts, ix)
+		p.escalate(ctx, c.org, alerts)
+	}
+	return res, nil
+}
+
+// sight records the sightings the alerts of a batch call for; a failure
+// is logged (the alert itself is the record of the hit).
+func (p *Processor) sight(ctx context.Context, b Batch, alerts []Alert, ix *Index) {
+	if p.opt.Sightings == nil || len(alerts) != len(b.Hits) {
+		return
+	}
+	for i, a := range alerts {
+		h := b.Hits[i]
+		if !due(a.Count-h.Count, a.Count) || ix.ind(h.ref).ID != a.IndicatorID {
+			continue
+		}
+		if err := p.opt.Sightings.record(ctx, a, *ix.ind(h.ref), b.ProcessedAt); err != nil {
+			p.opt.Log.WarnContext(ctx, "sighting not recorded", "alert", a.ID, "err", err)
+		}
+	}
+}
+
+// escalate applies the rules to the alerts a batch touched; failures are
+// logged and the alert stays an alert (an analyst can escalate by hand).
+func (p *Processor) escalate(ctx context.Context, o identity.Org, alerts []Alert) {
+	if p.esc == nil {
+		return
+	}
+	for _, a := range alerts {
+		if a.Incident != "" {
+			continue
+		}
+		d := Decide(p.opt.Rules, a, int(o.Tier))
+		if !d.Escalate {
+			continue
+		}
+		id, err := p.esc.OpenOrJoin(ctx, a, d.why(a))
+		if err != nil {
+			p.opt.Log.WarnContext(ctx, "escalation failed", "alert", a.ID, "err", err)
+			continue
+		}
+		if err := p.st.SetIncident(ctx, a.ID, id); err != nil {
+			p.opt.Log.WarnContext(ctx, "escalation not recorded", "alert", a.ID, "err", err)
+		}
+	}
+}
+
+// severity is 1 (high) … 4 (low): from the indicator's score, raised by
+// the sensor's own severity when that is higher.
+func severity(score float64, sensor int) int {
+	s := 4
+	switch {
+	case score >= 80:
+		s = 1
+	case score >= 60:
+		s = 2
+	case score >= 30:
+		s = 3
+	}
+	if sensor >= 1 && sensor < s {
+		s = sensor
+	}
+	return s
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func gzipBytes(b []byte) []byte {
+	var out bytes.Buffer
+	z, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	z.Write(b)
+	z.Close()
+	return out.Bytes()
+}
+
+// newID returns a time-ordered id.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

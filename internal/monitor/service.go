@@ -1,0 +1,399 @@
+package monitor
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// Publisher carries messages from ingest to a Processor. Publish returns
+// once the message is stored durably (then the sender may be told it was
+// accepted); over capacity it returns errs.RateLimited or errs.Unavailable
+// and stores nothing. A message published twice with one id is delivered
+// once where the carrier can tell (NATS de-duplicates by Nats-Msg-Id), and
+// processed once in any case (Store.ApplyBatch).
+type Publisher interface {
+	Publish(ctx context.Context, m Message) error
+}
+
+// Limits on ingest.
+const (
+	MaxBatchLines = 10000   // lines in one message; larger batches are split
+	MaxBatchBytes = 4 << 20 // bytes in one message
+)
+
+// Service is the monitoring use cases: sensors, ingest, alerts. Every read
+// decides with policy.ReadMonitoring on the organisation whose data it is.
+type Service struct {
+	st   Store
+	dir  Directory
+	pub  Publisher
+	proc *Processor
+	opt  Options
+}
+
+// NewService returns the service. pub may be nil: ingest then processes
+// each message at once in the caller (the CLI).
+func NewService(st Store, dir Directory, pub Publisher, proc *Processor, opt Options) *Service {
+	opt.defaults()
+	return &Service{st: st, dir: dir, pub: pub, proc: proc, opt: opt}
+}
+
+func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
+
+// resolveOrg reads an organisation by id or slug; the actor's own when ref
+// is empty.
+func (s *Service) resolveOrg(ctx context.Context, a identity.Actor, ref string) (identity.Org, error) {
+	if ref == "" {
+		ref = a.OrgID
+	}
+	if ref == "" {
+		return identity.Org{}, errs.F(errs.Invalid, "org", "name the monitored organisation")
+	}
+	o, err := s.dir.Org(ctx, ref)
+	if errs.Is(err, errs.NotFound) {
+		o, err = s.dir.OrgBySlug(ctx, ref)
+	}
+	if errs.Is(err, errs.NotFound) {
+		return o, errs.F(errs.Invalid, "org", "no organisation %q", ref)
+	}
+	return o, err
+}
+
+// AddSensor registers a sensor and returns it with its token, which is
+// shown this once and stored only hashed.
+func (s *Service) AddSensor(ctx context.Context, a identity.Actor, in NewSensor) (Sensor, string, error) {
+	o, err := s.resolveOrg(ctx, a, in.Org)
+	if err != nil {
+		return Sensor{}, "", err
+	}
+	if err := policy.Decide(a.Viewer, policy.ManageSensors, policy.Target{OrgID: o.ID}); err != nil {
+		return Sensor{}, "", err
+	}
+	if err := in.Check(); err != nil {
+		return Sensor{}, "", err
+	}
+	now := s.now()
+	sn := Sensor{ID: newID(), OrgID: o.ID, Name: in.Name, Kind: in.Kind, Location: in.Location, Format: in.Format, Mapping: in.Mapping, Sources: in.Sources, CreatedAt: now}
+	tok := newToken()
+	rec := a.Record(now, "sensor.create", "sensor", sn.ID, o.ID, audit.Success, map[string]any{"name": sn.Name, "kind": sn.Kind, "format": sn.Format})
+	if err := s.st.CreateSensor(ctx, sn, identity.HashSecret(tok), rec); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return Sensor{}, "", errs.F(errs.Conflict, "name", "the organisation already has a sensor named %q", sn.Name)
+		}
+		return Sensor{}, "", err
+	}
+	return sn, tok, nil
+}
+
+// Sensors lists the sensors the actor may see: every organisation's for
+// the GSOC, else the actor's organisation's.
+func (s *Service) Sensors(ctx context.Context, a identity.Actor) ([]Sensor, error) {
+	orgs, err := s.scope(a, "")
+	if err != nil {
+		return nil, err
+	}
+	return s.st.Sensors(ctx, orgs, s.now())
+}
+
+// Sensor returns one sensor, if the actor may see it; errs.NotFound
+// otherwise, the same as for one that does not exist.
+func (s *Service) Sensor(ctx context.Context, a identity.Actor, id string) (Sensor, error) {
+	sn, err := s.st.Sensor(ctx, id)
+	if err != nil {
+		return Sensor{}, err
+	}
+	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: sn.OrgID}) != nil {
+		return Sensor{}, errs.E(errs.NotFound, "no such sensor")
+	}
+	return sn, nil
+}
+
+// scope returns the organisations whose monitoring the actor may read
+// (nil: all), narrowed to org when given.
+func (s *Service) scope(a identity.Actor, org string) ([]string, error) {
+	if a.Anonymous() {
+		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{}) == nil {
+		if org != "" {
+			return []string{org}, nil
+		}
+		return nil, nil
+	}
+	if org != "" && org != a.OrgID {
+		return []string{"-none-"}, nil
+	}
+	if err := policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: a.OrgID}); err != nil {
+		return nil, err
+	}
+	return []string{a.OrgID}, nil
+}
+
+// Authenticate returns the sensor a token belongs to; errs.Unauthenticated
+// for an unknown token or a disabled sensor.
+func (s *Service) Authenticate(ctx context.Context, token string) (Sensor, error) {
+	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 200 {
+		return Sensor{}, errs.E(errs.Unauthenticated, "not a sensor token")
+	}
+	sn, err := s.st.SensorByToken(ctx, identity.HashSecret(token))
+	if errs.Is(err, errs.NotFound) || (err == nil && sn.Disabled) {
+		return Sensor{}, errs.E(errs.Unauthenticated, "unknown sensor token")
+	}
+	return sn, err
+}
+
+// Receipt is what ingest answers.
+type Receipt struct {
+	Batches  []string `json:"batches"` // the message ids, for de-duplicated resends
+	Lines    int      `json:"lines"`
+	Accepted bool     `json:"accepted"` // stored durably; processing follows
+}
+
+// Ingest accepts a body of lines from a sensor: it splits them into
+// messages of at most MaxBatchLines lines and MaxBatchBytes bytes and
+// publishes each. key is the sender's idempotency key; without one, each
+// message's id is the hash of the sensor and its lines, so that a resend
+// of the same batch is counted once. With no publisher the messages are
+// processed at once.
+func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string) (Receipt, error) {
+	var rc Receipt
+	now := s.now()
+	part := 0
+	var tooLong int64
+	send := func(lines []byte, n int) error {
+		if n == 0 && tooLong == 0 {
+			return nil
+		}
+		id := batchID(sn.ID, key, part, lines)
+		part++
+		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Lines: lines, TooLong: tooLong}
+		tooLong = 0
+		var err error
+		if s.pub != nil {
+			err = s.pub.Publish(ctx, m)
+		} else {
+			_, err = s.proc.Process(ctx, m)
+		}
+		if err != nil {
+			return err
+		}
+		rc.Batches = append(rc.Batches, id)
+		rc.Lines += n
+		return nil
+	}
+	start, n := 0, 0
+	for i := 0; i < len(body); {
+		j := bytes.IndexByte(body[i:], '\n')
+		end := len(body)
+		if j >= 0 {
+			end = i + j + 1
+		}
+		if n > 0 && (n >= MaxBatchLines || end-start > MaxBatchBytes) {
+			if err := send(body[start:i], n); err != nil {
+				return rc, err
+			}
+			start, n = i, 0
+		}
+		if end-i > parse.MaxLine+2 {
+			// Too long to carry: counted as rejected, not sent.
+			if n > 0 {
+				if err := send(body[start:i], n); err != nil {
+					return rc, err
+				}
+			}
+			tooLong++
+			start, n, i = end, 0, end
+			continue
+		}
+		n++
+		i = end
+	}
+	if err := send(body[start:], n); err != nil {
+		return rc, err
+	}
+	rc.Accepted = true
+	return rc, nil
+}
+
+// IngestReader reads a (possibly gzip-compressed) stream and ingests it in
+// messages, for files and the CLI.
+func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key string) (Receipt, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		z, err := gzip.NewReader(br)
+		if err != nil {
+			return Receipt{}, errs.E(errs.Malformed, "not gzip: %v", err)
+		}
+		defer z.Close()
+		br = bufio.NewReaderSize(z, 1<<20)
+	}
+	var total Receipt
+	chunk := 0
+	var buf bytes.Buffer
+	lines := 0
+	flush := func() error {
+		rc, err := s.Ingest(ctx, sn, buf.Bytes(), key+"/"+itoa(chunk))
+		chunk++
+		total.Batches = append(total.Batches, rc.Batches...)
+		total.Lines += rc.Lines
+		buf.Reset()
+		lines = 0
+		return err
+	}
+	for {
+		line, err := br.ReadSlice('\n')
+		buf.Write(line)
+		if err == nil || err == io.EOF {
+			lines++
+		}
+		if err != nil && err != bufio.ErrBufferFull && err != io.EOF {
+			return total, errs.E(errs.Malformed, "reading: %v", err)
+		}
+		if (err == nil && (lines >= MaxBatchLines || buf.Len() >= MaxBatchBytes)) || err == io.EOF {
+			if ferr := flush(); ferr != nil {
+				return total, ferr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	total.Accepted = true
+	return total, nil
+}
+
+func batchID(sensorID, key string, part int, lines []byte) string {
+	h := sha256.New()
+	h.Write([]byte(sensorID))
+	h.Write([]byte{0})
+	if key != "" {
+		h.Write([]byte(key))
+		h.Write([]byte{0, byte(part >> 8), byte(part)})
+	} else {
+		h.Write(lines)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Alerts returns the alerts the actor may see that match f.
+func (s *Service) Alerts(ctx context.Context, a identity.Actor, f AlertFilter) ([]Alert, error) {
+	org := ""
+	if len(f.OrgIDs) == 1 {
+		org = f.OrgIDs[0]
+	}
+	orgs, err := s.scope(a, org)
+	if err != nil {
+		return nil, err
+	}
+	f.OrgIDs = orgs
+	out, err := s.st.Alerts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.audit(ctx, a, "alert.list", "", "", nil)
+}
+
+// Alert returns one alert, if the actor may see it; errs.NotFound
+// otherwise.
+func (s *Service) Alert(ctx context.Context, a identity.Actor, id string) (Alert, error) {
+	al, err := s.st.Alert(ctx, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: al.OrgID}) != nil {
+		return Alert{}, errs.E(errs.NotFound, "no such alert")
+	}
+	return al, s.audit(ctx, a, "alert.read", id, al.OrgID, nil)
+}
+
+// MaxRawLines caps the raw events one request returns.
+const MaxRawLines = 1000
+
+// AlertEvents returns the raw event lines behind an alert: the lines of
+// its kept batches that hold the value observed, at most MaxRawLines.
+// Batches past their retention are gone.
+func (s *Service) AlertEvents(ctx context.Context, a identity.Actor, id string) ([]string, error) {
+	al, err := s.Alert(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	raws, err := s.st.AlertRaw(ctx, id, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	needle := []byte(al.Observed)
+	for _, r := range raws {
+		z, err := gzip.NewReader(bytes.NewReader(r.Data))
+		if err != nil {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(z, 64<<20))
+		if err != nil {
+			continue
+		}
+		for line := range bytes.SplitSeq(data, []byte("\n")) {
+			if len(needle) > 0 && bytes.Contains(bytes.ToLower(line), bytes.ToLower(needle)) {
+				out = append(out, string(line))
+				if len(out) >= MaxRawLines {
+					return out, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
+				}
+			}
+		}
+	}
+	return out, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
+}
+
+// TopIndicators returns the indicators most alerted on since, in what the
+// actor may see.
+func (s *Service) TopIndicators(ctx context.Context, a identity.Actor, org string, since time.Time, limit int) ([]TopIndicator, error) {
+	orgs, err := s.scope(a, org)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.TopIndicators(ctx, orgs, since, limit)
+}
+
+// Escalate sends an alert to an incident by hand. It returns
+// errs.Unavailable while no incident part is wired in.
+func (s *Service) Escalate(ctx context.Context, a identity.Actor, id string) (Alert, error) {
+	al, err := s.st.Alert(ctx, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: al.OrgID}) != nil {
+		return Alert{}, errs.E(errs.NotFound, "no such alert")
+	}
+	if err := policy.Decide(a.Viewer, policy.EscalateAlert, policy.Target{OrgID: al.OrgID}); err != nil {
+		return Alert{}, err
+	}
+	if s.proc == nil || s.proc.esc == nil {
+		return Alert{}, errs.E(errs.Unavailable, "incidents are not available on this hub yet")
+	}
+	inc, err := s.proc.esc.OpenOrJoin(ctx, al, "escalated by "+a.Username)
+	if err != nil {
+		return Alert{}, err
+	}
+	if err := s.st.SetIncident(ctx, id, inc); err != nil {
+		return Alert{}, err
+	}
+	al.Incident = inc
+	return al, s.audit(ctx, a, "alert.escalate", id, al.OrgID, map[string]any{"incident": inc})
+}
+
+func (s *Service) audit(ctx context.Context, a identity.Actor, action, id, org string, detail any) error {
+	return s.st.AppendAudit(ctx, a.Record(s.now(), action, "alert", id, org, audit.Success, detail))
+}

@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+)
+
+// Monitor is the monitoring store (monitor.Store) on a DB.
+type Monitor struct{ db *DB }
+
+// Monitor returns the monitoring store.
+func (db *DB) Monitor() *Monitor { return &Monitor{db: db} }
+
+var _ monitor.Store = (*Monitor)(nil)
+
+// CreateSensor implements monitor.Store.
+func (m *Monitor) CreateSensor(ctx context.Context, s monitor.Sensor, tokenHash string, rec *audit.Record) error {
+	mapping := ""
+	if s.Mapping != nil {
+		b, _ := json.Marshal(s.Mapping)
+		mapping = string(b)
+	}
+	return m.db.TransactSQL(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO monitor_sensors (id, org_id, name, kind, location, format, mapping, sources, token_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.OrgID, s.Name, s.Kind, s.Location, string(s.Format), mapping,
+			strings.Join(s.Sources, ","), tokenHash, micros(s.CreatedAt))
+		if err != nil {
+			return tx.mapErr(err, "create sensor")
+		}
+		return tx.AppendAudit(ctx, rec)
+	})
+}
+
+const sensorCols = `id, org_id, name, kind, location, format, mapping, sources, disabled, created_at, events, rejected, reasons,
+	last_event_at, last_error, last_error_at`
+
+func scanSensor(sc interface{ Scan(...any) error }) (monitor.Sensor, error) {
+	var s monitor.Sensor
+	var format, mapping, sources, reasons string
+	var created int64
+	var lastEvent, lastErr sql.NullInt64
+	err := sc.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Location, &format, &mapping, &sources, &s.Disabled, &created,
+		&s.Health.Events, &s.Health.Rejected, &reasons, &lastEvent, &s.Health.LastError, &lastErr)
+	if err != nil {
+		return s, err
+	}
+	s.Format = parse.Format(format)
+	if sources != "" {
+		s.Sources = strings.Split(sources, ",")
+	}
+	if mapping != "" {
+		var mp parse.Mapping
+		if json.Unmarshal([]byte(mapping), &mp) == nil {
+			s.Mapping = &mp
+		}
+	}
+	s.CreatedAt = fromMicros(created)
+	json.Unmarshal([]byte(reasons), &s.Health.Reasons)
+	if len(s.Health.Reasons) == 0 {
+		s.Health.Reasons = nil
+	}
+	s.Health.LastEventAt, s.Health.LastErrorAt = fromNullMicros(lastEvent), fromNullMicros(lastErr)
+	return s, nil
+}
+
+// Sensor implements monitor.Store.
+func (m *Monitor) Sensor(ctx context.Context, id string) (monitor.Sensor, error) {
+	s, err := scanSensor(m.db.queryRow(ctx, `SELECT `+sensorCols+` FROM monitor_sensors WHERE id = ?`, id))
+	if err != nil {
+		err = m.db.mapErr(err, "sensor")
+		if errs.Is(err, errs.NotFound) {
+			return s, errs.E(errs.NotFound, "no such sensor")
+		}
+	}
+	return s, err
+}
+
+// SensorByToken implements monitor.Store.
+func (m *Monitor) SensorByToken(ctx context.Context, hash string) (monitor.Sensor, error) {
+	s, err := scanSensor(m.db.queryRow(ctx, `SELECT `+sensorCols+` FROM monitor_sensors WHERE token_hash = ?`, hash))
+	if err != nil {
+		err = m.db.mapErr(err, "sensor by token")
+		if errs.Is(err, errs.NotFound) {
+			return s, errs.E(errs.NotFound, "no such sensor")
+		}
+	}
+	return s, err
+}
+
+// inList returns " AND col IN (?, …)" and its arguments; nil ids add
+// nothing.
+func inList(col string, ids []string) (string, []any) {
+	if ids == nil {
+		return "", nil
+	}
+	if len(ids) == 0 {
+		return " AND 1 = 0", nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return " AND " + col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
+}
+
+// Sensors implements monitor.Store.
+func (m *Monitor) Sensors(ctx context.Context, orgIDs []string, now time.Time) ([]monitor.Sensor, error) {
+	cond, args := inList("org_id", orgIDs)
+	rows, err := m.db.query(ctx, `SELECT `+sensorCols+` FROM monitor_sensors WHERE 1 = 1`+cond+` ORDER BY org_id, name`, args...)
+	if err != nil {
+		return nil, m.db.mapErr(err, "sensors")
+	}
+	var out []monitor.Sensor
+	for rows.Next() {
+		s, err := scanSensor(rows)
+		if err != nil {
+			rows.Close()
+			return nil, m.db.mapErr(err, "sensors")
+		}
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, m.db.mapErr(err, "sensors")
+	}
+	for i := range out {
+		var n sql.NullInt64
+		if err := m.db.queryRow(ctx, `SELECT SUM(events) FROM monitor_batches WHERE sensor_id = ? AND processed_at >= ?`,
+			out[i].ID, micros(now.Add(-time.Minute))).Scan(&n); err != nil {
+			return nil, m.db.mapErr(err, "sensor rate")
+		}
+		out[i].Health.EventsPerSec = float64(n.Int64) / 60
+	}
+	return out, nil
+}
+
+// ApplyBatch implements monitor.Store.
+func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []monitor.Alert, error) {
+	var alerts []monitor.Alert
+	applied := false
+	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
+		alerts, applied = nil, false
+		var one int
+		err := tx.queryRow(ctx, `SELECT 1 FROM monitor_batches WHERE id = ?`, b.ID).Scan(&one)
+		if err == nil {
+			return nil // processed before
+		}
+		if err := tx.mapErr(err, "batch"); !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO monitor_batches (id, sensor_id, org_id, received_at, processed_at, events, rejected)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.ProcessedAt), b.Events, b.Rejected); err != nil {
+			return tx.mapErr(err, "record batch")
+		}
+		if err := m.addCounts(ctx, tx, b); err != nil {
+			return err
+		}
+		for _, h := range b.Hits {
+			a, err := m.joinHit(ctx, tx, b, h)
+			if err != nil {
+				return err
+			}
+			alerts = append(alerts, a)
+			if _, err := tx.exec(ctx, `INSERT INTO monitor_alert_batches (alert_id, batch_id) VALUES (?, ?)`, a.ID, b.ID); err != nil {
+				return tx.mapErr(err, "link alert")
+			}
+		}
+		if len(b.Raw) > 0 && b.Events+b.Rejected > 0 {
+			if _, err := tx.exec(ctx, `INSERT INTO monitor_raw (batch_id, sensor_id, org_id, received_at, expires_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+				b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.Expires), b.Raw); err != nil {
+				return tx.mapErr(err, "keep raw")
+			}
+		}
+		applied = true
+		return nil
+	})
+	return applied, alerts, err
+}
+
+func (m *Monitor) addCounts(ctx context.Context, tx *Tx, b monitor.Batch) error {
+	var reasons string
+	if err := tx.queryRow(ctx, `SELECT reasons FROM monitor_sensors WHERE id = ?`, b.SensorID).Scan(&reasons); err != nil {
+		return tx.mapErr(err, "sensor counts")
+	}
+	if len(b.Reasons) > 0 {
+		r := map[string]int64{}
+		json.Unmarshal([]byte(reasons), &r)
+		for k, v := range b.Reasons {
+			r[k] += v
+		}
+		nb, _ := json.Marshal(r)
+		reasons = string(nb)
+	}
+	var lastEvent, lastErrAt sql.NullInt64
+	if b.Events > 0 {
+		lastEvent = sql.NullInt64{Int64: micros(b.ProcessedAt), Valid: true}
+	}
+	if b.LastError != "" {
+		lastErrAt = sql.NullInt64{Int64: micros(b.ProcessedAt), Valid: true}
+	}
+	_, err := tx.exec(ctx, `UPDATE monitor_sensors SET events = events + ?, rejected = rejected + ?, reasons = ?,
+		last_event_at = COALESCE(?, last_event_at),
+		last_error = CASE WHEN ? = '' THEN last_error ELSE ? END,
+		last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
+		b.Events, b.Rejected, reasons, lastEvent, b.LastError, b.LastError, lastErrAt, b.SensorID)
+	return tx.mapErr(err, "sensor counts")
+}
+
+// joinHit adds a hit to the alert of its key last seen within the window,
+// or opens one.
+func (m *Monitor) joinHit(ctx context.Context, tx *Tx, b monitor.Batch, h monitor.Hit) (monitor.Alert, error) {
+	row := tx.queryRow(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE org_id = ? AND indicator_id = ? AND value = ?
+		AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`, b.OrgID, h.IndicatorID, h.Value, micros(h.First.Add(-b.Window)))
+	a, err := scanAlert(row)
+	if err == nil {
+		a.Count += h.Count
+		if h.First.Before(a.FirstSeen) {
+			a.FirstSeen = h.First
+		}
+		if h.Last.After(a.LastSeen) {
+			a.LastSeen = h.Last
+		}
+		a.Severity = min(a.Severity, h.Severity)
+		a.Score = h.Score
+		_, err := tx.exec(ctx, `UPDATE monitor_alerts SET count = ?, first_seen = ?, last_seen = ?, severity = ?, score = ? WHERE id = ?`,
+			a.Count, micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, a.ID)
+		return a, tx.mapErr(err, "join alert")
+	}
+	if err := tx.mapErr(err, "alert"); !errs.Is(err, errs.NotFound) {
+		return a, err
+	}
+	a = monitor.Alert{ID: uuid.Must(uuid.NewV7()).String(), OrgID: b.OrgID, Sector: b.Sector, IndicatorID: h.IndicatorID, Name: h.Name,
+		Kind: h.Kind, Value: h.Value, Observed: h.Observed, SensorID: b.SensorID, Count: h.Count, FirstSeen: h.First, LastSeen: h.Last,
+		Severity: h.Severity, Score: h.Score, CreatedAt: b.ProcessedAt}
+	_, err = tx.exec(ctx, `INSERT INTO monitor_alerts (id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count,
+		first_seen, last_seen, severity, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.OrgID, a.Sector, a.IndicatorID, a.Name, a.Kind, a.Value, a.Observed, a.SensorID, a.Count,
+		micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, micros(a.CreatedAt))
+	return a, tx.mapErr(err, "open alert")
+}
+
+const alertCols = `id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count, first_seen, last_seen,
+	severity, score, incident, created_at`
+
+func scanAlert(sc interface{ Scan(...any) error }) (monitor.Alert, error) {
+	var a monitor.Alert
+	var first, last, created int64
+	err := sc.Scan(&a.ID, &a.OrgID, &a.Sector, &a.IndicatorID, &a.Name, &a.Kind, &a.Value, &a.Observed, &a.SensorID, &a.Count,
+		&first, &last, &a.Severity, &a.Score, &a.Incident, &created)
+	a.FirstSeen, a.LastSeen, a.CreatedAt = fromMicros(first), fromMicros(last), fromMicros(created)
+	return a, err
+}
+
+// SetIncident implements monitor.Store.
+func (m *Monitor) SetIncident(ctx context.Context, alertID, incidentID string) error {
+	return m.db.TransactSQL(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE monitor_alerts SET incident = ? WHERE id = ?`, incidentID, alertID)
+		if err != nil {
+			return tx.mapErr(err, "set incident")
+		}
+		return mustAffect(res, "alert")
+	})
+}
+
+// Alerts implements monitor.Store.
+func (m *Monitor) Alerts(ctx context.Context, f monitor.AlertFilter) ([]monitor.Alert, error) {
+	q := `SELECT ` + alertCols + ` FROM monitor_alerts WHERE 1 = 1`
+	cond, args := inList("org_id", f.OrgIDs)
+	q += cond
+	add := func(c string, v any) { q += " AND " + c; args = append(args, v) }
+	if f.Sector != "" {
+		add("sector = ?", f.Sector)
+	}
+	if f.Kind != "" {
+		add("kind = ?", f.Kind)
+	}
+	if f.IndicatorID != "" {
+		add("indicator_id = ?", f.IndicatorID)
+	}
+	if f.SensorID != "" {
+		add("sensor_id = ?", f.SensorID)
+	}
+	if !f.Since.IsZero() {
+		add("last_seen >= ?", micros(f.Since))
+	}
+	if f.MaxSeverity > 0 {
+		add("severity <= ?", f.MaxSeverity)
+	}
+	q += " ORDER BY last_seen DESC, id LIMIT ?"
+	args = append(args, f.PageLimit())
+	rows, err := m.db.query(ctx, q, args...)
+	if err != nil {
+		return nil, m.db.mapErr(err, "alerts")
+	}
+	defer rows.Close()
+	out := []monitor.Alert{}
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, m.db.mapErr(err, "alerts")
+		}
+		out = append(out, a)
+	}
+	return out, m.db.mapErr(rows.Err(), "alerts")
+}
+
+// Alert implements monitor.Store.
+func (m *Monitor) Alert(ctx context.Context, id string) (monitor.Alert, error) {
+	a, err := scanAlert(m.db.queryRow(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE id = ?`, id))
+	if err != nil {
+		err = m.db.mapErr(err, "alert")
+		if errs.Is(err, errs.NotFound) {
+			return a, errs.E(errs.NotFound, "no such alert")
+		}
+	}
+	return a, err
+}
+
+// AlertRaw implements monitor.Store.
+func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]monitor.Raw, error) {
+	rows, err := m.db.query(ctx, `SELECT r.batch_id, r.sensor_id, r.received_at, r.data FROM monitor_alert_batches ab
+		JOIN monitor_raw r ON r.batch_id = ab.batch_id WHERE ab.alert_id = ? ORDER BY r.received_at DESC LIMIT ?`, alertID, limit)
+	if err != nil {
+		return nil, m.db.mapErr(err, "alert raw")
+	}
+	defer rows.Close()
+	var out []monitor.Raw
+	for rows.Next() {
+		var r monitor.Raw
+		var at int64
+		if err := rows.Scan(&r.BatchID, &r.SensorID, &at, &r.Data); err != nil {
+			return nil, m.db.mapErr(err, "alert raw")
+		}
+		r.ReceivedAt = fromMicros(at)
+		out = append(out, r)
+	}
+	return out, m.db.mapErr(rows.Err(), "alert raw")
+}
+
+// TopIndicators implements monitor.Store.
+func (m *Monitor) TopIndicators(ctx context.Context, orgIDs []string, since time.Time, limit int) ([]monitor.TopIndicator, error) {
+	cond, args := inList("org_id", orgIDs)
+	args = append([]any{micros(since)}, args...)
+	args = append(args, limit)
+	rows, err := m.db.query(ctx, `SELECT indicator_id, MAX(name), value, MAX(kind), COUNT(*), COUNT(DISTINCT org_id), SUM(count)
+		FROM monitor_alerts WHERE last_seen >= ?`+cond+` GROUP BY indicator_id, value ORDER BY SUM(count) DESC, value LIMIT ?`, args...)
+	if err != nil {
+		return nil, m.db.mapErr(err, "top indicators")
+	}
+	defer rows.Close()
+	out := []monitor.TopIndicator{}
+	for rows.Next() {
+		var t monitor.TopIndicator
+		if err := rows.Scan(&t.IndicatorID, &t.Name, &t.Value, &t.Kind, &t.Alerts, &t.Orgs, &t.Count); err != nil {
+			return nil, m.db.mapErr(err, "top indicators")
+		}
+		out = append(out, t)
+	}
+	return out, m.db.mapErr(rows.Err(), "top indicators")
+}
+
+// PurgeRaw implements monitor.Store.
+func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM monitor_raw WHERE expires_at <= ?`, micros(now))
+		if err != nil {
+			return tx.mapErr(err, "purge raw")
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// AppendAudit implements monitor.Store: one record in its own transaction.
+func (m *Monitor) AppendAudit(ctx context.Context, r *audit.Record) error {
+	return m.db.TransactSQL(ctx, func(tx *Tx) error { return tx.AppendAudit(ctx, r) })
+}

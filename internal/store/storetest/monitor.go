@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/audit"
+	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/store"
+)
+
+// RunMonitor runs the monitoring store's contract (store.Monitor).
+func RunMonitor(t *testing.T, open Opener) {
+	t.Run("Sensors", func(t *testing.T) { testMonitorSensors(t, open(t)) })
+	t.Run("Batches", func(t *testing.T) { testMonitorBatches(t, open(t)) })
+}
+
+func monitorOrgs(t *testing.T, db *store.DB) (identity.Org, identity.Org) {
+	a, b := org("mona", "Mon A"), org("monb", "Mon B")
+	tx(t, db, func(tx identity.Tx) error {
+		if err := tx.CreateOrg(t.Context(), a); err != nil {
+			return err
+		}
+		return tx.CreateOrg(t.Context(), b)
+	})
+	return a, b
+}
+
+func sensor(id, org, name string) monitor.Sensor {
+	return monitor.Sensor{ID: id, OrgID: org, Name: name, Kind: "nids", Format: parse.FormatJSON,
+		Mapping: &parse.Mapping{SrcIP: "src"}, CreatedAt: t0}
+}
+
+func rec() *audit.Record {
+	return &audit.Record{Time: t0, ActorID: "u", Action: "sensor.create", ObjectType: "sensor", Outcome: audit.Success}
+}
+
+func testMonitorSensors(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, b := monitorOrgs(t, db)
+	if err := m.CreateSensor(ctx, sensor("s1", a.ID, "edge"), "hash1", rec()); err != nil {
+		t.Fatal(err)
+	}
+	mustCode(t, m.CreateSensor(ctx, sensor("s2", a.ID, "edge"), "hash2", rec()), errs.Conflict)
+	mustCode(t, m.CreateSensor(ctx, sensor("s3", b.ID, "x"), "hash1", rec()), errs.Conflict)
+	mustCode(t, m.CreateSensor(ctx, sensor("s4", "no-such-org", "x"), "hash4", rec()), errs.Invalid)
+	if err := m.CreateSensor(ctx, sensor("s5", b.ID, "edge"), "hash5", rec()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.SensorByToken(ctx, "hash1")
+	if err != nil || s.ID != "s1" || s.Mapping == nil || s.Mapping.SrcIP != "src" || !s.CreatedAt.Equal(t0) {
+		t.Fatalf("by token: %+v %v", s, err)
+	}
+	_, err = m.SensorByToken(ctx, "nope")
+	mustCode(t, err, errs.NotFound)
+	_, err = m.Sensor(ctx, "nope")
+	mustCode(t, err, errs.NotFound)
+	all, _ := m.Sensors(ctx, nil, t0)
+	onlyB, _ := m.Sensors(ctx, []string{b.ID}, t0)
+	none, _ := m.Sensors(ctx, []string{}, t0)
+	if len(all) != 2 || len(onlyB) != 1 || onlyB[0].ID != "s5" || len(none) != 0 {
+		t.Fatalf("sensors: all %d, b %v, none %d", len(all), onlyB, len(none))
+	}
+}
+
+func testMonitorBatches(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, b := monitorOrgs(t, db)
+	for _, s := range []monitor.Sensor{sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b")} {
+		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hit := func(value string, n int64, at time.Time) monitor.Hit {
+		return monitor.Hit{IndicatorID: "indicator--1", Name: "bad", Kind: "ip", Value: value, Observed: value, Count: n, First: at, Last: at.Add(time.Second), Severity: 3, Score: 70}
+	}
+	batch := func(id, sensorID, orgID string, at time.Time, hits ...monitor.Hit) monitor.Batch {
+		return monitor.Batch{ID: id, SensorID: sensorID, OrgID: orgID, ReceivedAt: at, ProcessedAt: at, Events: 10, Rejected: 2,
+			Reasons: map[string]int64{"malformed": 2}, LastError: "bad line", Hits: hits, Raw: []byte("gz"), Expires: at.Add(time.Hour), Window: time.Hour}
+	}
+	apply := func(b monitor.Batch, wantApplied bool) []monitor.Alert {
+		t.Helper()
+		ok, alerts, err := m.ApplyBatch(ctx, b)
+		if err != nil || ok != wantApplied {
+			t.Fatalf("apply %s: applied %v, %v; want applied %v", b.ID, ok, err, wantApplied)
+		}
+		return alerts
+	}
+	al := apply(batch("b1", "sa", a.ID, t0, hit("198.51.100.7", 3, t0)), true)
+	apply(batch("b1", "sa", a.ID, t0, hit("198.51.100.7", 3, t0)), false) // redelivered: nothing counted
+	al2 := apply(batch("b2", "sa", a.ID, t0.Add(30*time.Minute), hit("198.51.100.7", 2, t0.Add(30*time.Minute))), true)
+	if len(al) != 1 || len(al2) != 1 || al2[0].ID != al[0].ID || al2[0].Count != 5 || !al2[0].FirstSeen.Equal(t0) {
+		t.Fatalf("aggregation: %+v then %+v", al, al2)
+	}
+	// Past the window: a new alert.
+	al3 := apply(batch("b3", "sa", a.ID, t0.Add(3*time.Hour), hit("198.51.100.7", 1, t0.Add(3*time.Hour))), true)
+	if al3[0].ID == al[0].ID || al3[0].Count != 1 {
+		t.Fatalf("outside the window joined: %+v", al3)
+	}
+	// Another organisation: its own alert.
+	alB := apply(batch("b4", "sb", b.ID, t0, hit("198.51.100.7", 1, t0)), true)
+	if alB[0].ID == al[0].ID {
+		t.Fatal("organisations share an alert")
+	}
+	s, err := m.Sensor(ctx, "sa")
+	if err != nil || s.Health.Events != 30 || s.Health.Rejected != 6 || s.Health.Reasons["malformed"] != 6 || s.Health.LastError != "bad line" || s.Health.LastEventAt == nil {
+		t.Fatalf("sensor health: %+v %v", s.Health, err)
+	}
+	onlyA, _ := m.Alerts(ctx, monitor.AlertFilter{OrgIDs: []string{a.ID}})
+	all, _ := m.Alerts(ctx, monitor.AlertFilter{})
+	none, _ := m.Alerts(ctx, monitor.AlertFilter{OrgIDs: []string{}})
+	if len(onlyA) != 2 || len(all) != 3 || len(none) != 0 || onlyA[0].ID != al3[0].ID {
+		t.Fatalf("alerts: a %d, all %d, none %d", len(onlyA), len(all), len(none))
+	}
+	if got, _ := m.Alerts(ctx, monitor.AlertFilter{Since: t0.Add(2 * time.Hour)}); len(got) != 1 {
+		t.Errorf("since: %d", len(got))
+	}
+	raw, err := m.AlertRaw(ctx, al[0].ID, 10)
+	if err != nil || len(raw) != 2 || string(raw[0].Data) != "gz" {
+		t.Fatalf("raw: %v %v", raw, err)
+	}
+	top, err := m.TopIndicators(ctx, nil, t0, 10)
+	if err != nil || len(top) != 1 || top[0].Count != 7 || top[0].Orgs != 2 || top[0].Alerts != 3 {
+		t.Fatalf("top: %+v %v", top, err)
+	}
+	if err := m.SetIncident(ctx, al[0].ID, "inc-1"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := m.Alert(ctx, al[0].ID)
+	if got.Incident != "inc-1" {
+		t.Errorf("incident %q", got.Incident)
+	}
+	mustCode(t, m.SetIncident(ctx, "nope", "x"), errs.NotFound)
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute)); err != nil || n != 3 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 0 {
+		t.Errorf("raw after purge: %d", len(raw))
+	}
+}
