@@ -104,7 +104,7 @@ func STIXBundle(v View) ([]byte, error) {
 		"type": "incident", "spec_version": "2.1", "id": incID, "created": stixTime(v.CreatedAt), "modified": stixTime(v.UpdatedAt),
 		"name": v.Title, "description": v.Summary, "object_marking_refs": marking,
 		"external_references": []map[string]string{{"source_name": "kyojo", "external_id": v.Ref}},
-		"x_kyojo_status": string(v.Status), "x_kyojo_severity": v.Severity.String(), "x_kyojo_score": v.Score.Points,
+		"x_kyojo_status":      string(v.Status), "x_kyojo_severity": v.Severity.String(), "x_kyojo_score": v.Score.Points,
 		"x_kyojo_systems": v.Systems,
 	}}
 	rel := func(target string, at time.Time) {

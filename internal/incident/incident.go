@@ -94,8 +94,8 @@ type Incident struct {
 	Status      Status          `json:"status"`
 
 	Impact         Impact `json:"impact"`
-	Score          Score  `json:"score"`           // computed from Impact and the affected organisation
-	Severity       Level  `json:"severity"`        // Score.Level, or the override
+	Score          Score  `json:"score"`    // computed from Impact and the affected organisation
+	Severity       Level  `json:"severity"` // Score.Level, or the override
 	Override       *Level `json:"override,omitempty"`
 	OverrideReason string `json:"override_reason,omitempty"`
 
@@ -185,10 +185,10 @@ func (s TaskStatus) valid() bool {
 // Dispatch is the CYMAT dispatch request form: a task to a responder
 // organisation to come on site.
 type Dispatch struct {
-	Where    string `json:"where"`     // site address
-	Meet     string `json:"meet"`      // who to meet, and how to reach them
-	Needed   string `json:"needed"`    // what is needed (skills, equipment)
-	Duration string `json:"duration"`  // expected length, free text
+	Where    string `json:"where"`    // site address
+	Meet     string `json:"meet"`     // who to meet, and how to reach them
+	Needed   string `json:"needed"`   // what is needed (skills, equipment)
+	Duration string `json:"duration"` // expected length, free text
 }
 
 // Task is work assigned to a person or an organisation.

@@ -13,17 +13,17 @@ type Functional int
 
 // The functional impact levels.
 const (
-	FuncNone        Functional = 0 // no effect on services
-	FuncLow         Functional = 1 // minimal: some efficiency lost, every service still delivered
-	FuncMedium      Functional = 2 // significant: a service cannot be delivered to a subset of users
-	FuncHigh        Functional = 3 // denial of critical services, or loss of control of a system
-	maxFunctional              = FuncHigh
-	maxInformation             = InfoIntegrity
-	maxRecovery                = RecoverNot
-	weightFunc                 = 0.30
-	weightInfo                 = 0.20
-	weightRecovery             = 0.15
-	weightCriticality          = 0.35
+	FuncNone          Functional = 0 // no effect on services
+	FuncLow           Functional = 1 // minimal: some efficiency lost, every service still delivered
+	FuncMedium        Functional = 2 // significant: a service cannot be delivered to a subset of users
+	FuncHigh          Functional = 3 // denial of critical services, or loss of control of a system
+	maxFunctional                = FuncHigh
+	maxInformation               = InfoIntegrity
+	maxRecovery                  = RecoverNot
+	weightFunc                   = 0.30
+	weightInfo                   = 0.20
+	weightRecovery               = 0.15
+	weightCriticality            = 0.35
 )
 
 // Information impact (NCISS "information impact").
@@ -114,13 +114,13 @@ func (im Impact) Valid() bool {
 // Score is a computed severity with every input shown.
 type Score struct {
 	Impact
-	Tier        identity.Tier   `json:"tier"`         // the affected organisation's criticality tier (1 most critical)
-	Sector      identity.Sector `json:"sector"`       // its critical-infrastructure sector, or ""
-	TierWeight  float64         `json:"tier_weight"`  // 1.0, 0.75, 0.5, 0.25 for tiers 1..4
-	SectorWeight float64        `json:"sector_weight"` // 1.0 lifeline sectors, 0.9 other CI sectors, 0.7 none
-	Points      float64         `json:"points"`       // 0..100
-	Level       Level           `json:"level"`
-	Formula     string          `json:"formula"`
+	Tier         identity.Tier   `json:"tier"`          // the affected organisation's criticality tier (1 most critical)
+	Sector       identity.Sector `json:"sector"`        // its critical-infrastructure sector, or ""
+	TierWeight   float64         `json:"tier_weight"`   // 1.0, 0.75, 0.5, 0.25 for tiers 1..4
+	SectorWeight float64         `json:"sector_weight"` // 1.0 lifeline sectors, 0.9 other CI sectors, 0.7 none
+	Points       float64         `json:"points"`        // 0..100
+	Level        Level           `json:"level"`
+	Formula      string          `json:"formula"`
 }
 
 // Formula is the scoring rule, shown with every score.
