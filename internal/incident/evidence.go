@@ -71,10 +71,10 @@ func (s *Service) AddEvidence(ctx context.Context, a identity.Actor, id string, 
 	_, err = s.change(ctx, a, id, policy.WorkCase, "incident.evidence", func(tx Tx, in *Incident, now time.Time) (any, []Notice, error) {
 		ev := Evidence{ID: newID(), IncidentID: in.ID, Name: ei.Name, SHA256: sum, Size: size, Malware: ei.Malware, TLP: ei.TLP,
 			AuthorOrg: a.OrgID, AuthorUser: a.UserID, CreatedAt: now}
-		if err := tx.AddEvidence(ctx, ev); err != nil {
+		if err := tx.AddCaseEvidence(ctx, ev); err != nil {
 			return nil, nil, err
 		}
-		if err := tx.AddEntry(ctx, Entry{ID: newID(), IncidentID: in.ID, Kind: KindEvidence, Body: "evidence " + ev.Name + " sha256:" + sum,
+		if err := tx.AddCaseEntry(ctx, Entry{ID: newID(), IncidentID: in.ID, Kind: KindEvidence, Body: "evidence " + ev.Name + " sha256:" + sum,
 			TLP: ev.TLP, AuthorOrg: a.OrgID, AuthorUser: a.UserID, At: now, CreatedAt: now}); err != nil {
 			return nil, nil, err
 		}
@@ -93,7 +93,7 @@ func (s *Service) OpenEvidence(ctx context.Context, a identity.Actor, evID strin
 	if a.Anonymous() {
 		return Evidence{}, nil, errs.E(errs.Unauthenticated, "sign in first")
 	}
-	ev, err := s.store.EvidenceFile(ctx, evID)
+	ev, err := s.store.CaseEvidenceFile(ctx, evID)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return Evidence{}, nil, errs.E(errs.NotFound, "no such evidence file")

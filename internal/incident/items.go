@@ -70,7 +70,7 @@ func (s *Service) AddEntry(ctx context.Context, a identity.Actor, id string, ei 
 		if ei.At != nil {
 			e.At = ei.At.UTC().Truncate(time.Microsecond)
 		}
-		if err := tx.AddEntry(ctx, e); err != nil {
+		if err := tx.AddCaseEntry(ctx, e); err != nil {
 			return nil, nil, err
 		}
 		out = e
@@ -184,14 +184,14 @@ func (s *Service) AddTask(ctx context.Context, a identity.Actor, id string, ti T
 		if err := l.Err(); err != nil {
 			return nil, nil, err
 		}
-		if err := tx.CreateTask(ctx, t); err != nil {
+		if err := tx.CreateCaseTask(ctx, t); err != nil {
 			return nil, nil, err
 		}
 		kind := "task"
 		if t.Dispatch != nil {
 			kind = "dispatch request"
 		}
-		if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindTask, kind+": "+t.Title, now)); err != nil {
+		if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindTask, kind+": "+t.Title, now)); err != nil {
 			return nil, nil, err
 		}
 		out = t
@@ -210,7 +210,7 @@ func (s *Service) UpdateTask(ctx context.Context, a identity.Actor, taskID strin
 	if !st.valid() {
 		return Task{}, errs.F(errs.Invalid, "status", "unknown task status %q: open, accepted, done or declined", st)
 	}
-	t, err := s.store.Task(ctx, taskID)
+	t, err := s.store.CaseTask(ctx, taskID)
 	if errs.Is(err, errs.NotFound) {
 		return Task{}, errs.E(errs.NotFound, "no such task")
 	} else if err != nil {
@@ -218,7 +218,7 @@ func (s *Service) UpdateTask(ctx context.Context, a identity.Actor, taskID strin
 	}
 	var out Task
 	_, err = s.change(ctx, a, t.IncidentID, policy.CommentCase, "incident.task.update", func(tx Tx, in *Incident, now time.Time) (any, []Notice, error) {
-		t, err := tx.Task(ctx, taskID)
+		t, err := tx.CaseTask(ctx, taskID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -231,10 +231,10 @@ func (s *Service) UpdateTask(ctx context.Context, a identity.Actor, taskID strin
 		}
 		before := t.Status
 		t.Status, t.UpdatedAt = st, now
-		if err := tx.UpdateTask(ctx, t); err != nil {
+		if err := tx.UpdateCaseTask(ctx, t); err != nil {
 			return nil, nil, err
 		}
-		if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindTask, "task "+t.Title+": "+string(before)+" → "+string(st), now)); err != nil {
+		if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindTask, "task "+t.Title+": "+string(before)+" → "+string(st), now)); err != nil {
 			return nil, nil, err
 		}
 		out = t
@@ -279,7 +279,7 @@ func (s *Service) AddLink(ctx context.Context, a identity.Actor, id string, li L
 		}
 		lk := Link{ID: newID(), IncidentID: in.ID, Kind: li.Kind, Type: li.Type, Ref: li.Ref, TLP: li.TLP,
 			AuthorOrg: a.OrgID, AuthorUser: a.UserID, CreatedAt: now}
-		if err := tx.AddLink(ctx, lk); err != nil {
+		if err := tx.AddCaseLink(ctx, lk); err != nil {
 			return nil, nil, err
 		}
 		out = lk
@@ -307,7 +307,7 @@ func (s *Service) SaveSearch(ctx context.Context, a identity.Actor, name, query 
 	}
 	ss := SavedSearch{ID: newID(), UserID: a.UserID, Name: name, Query: query, CreatedAt: s.clock()}
 	err := s.store.Transact(ctx, func(tx Tx) error {
-		if err := tx.SaveSearch(ctx, ss); err != nil {
+		if err := tx.SaveCaseSearch(ctx, ss); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, a.Record(ss.CreatedAt, "incident.search.save", "incident_search", ss.ID, a.OrgID, "success", ss))
@@ -320,7 +320,7 @@ func (s *Service) Searches(ctx context.Context, a identity.Actor) ([]SavedSearch
 	if a.Anonymous() {
 		return nil, errs.E(errs.Unauthenticated, "sign in first")
 	}
-	out, err := s.store.SavedSearches(ctx, a.UserID)
+	out, err := s.store.CaseSearches(ctx, a.UserID)
 	if out == nil {
 		out = []SavedSearch{}
 	}
@@ -333,7 +333,7 @@ func (s *Service) DeleteSearch(ctx context.Context, a identity.Actor, id string)
 		return errs.E(errs.Unauthenticated, "sign in first")
 	}
 	return s.store.Transact(ctx, func(tx Tx) error {
-		if err := tx.DeleteSearch(ctx, id, a.UserID); err != nil {
+		if err := tx.DeleteCaseSearch(ctx, id, a.UserID); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, a.Record(s.clock(), "incident.search.delete", "incident_search", id, a.OrgID, "success", nil))
@@ -351,7 +351,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	tasks, err := s.store.DueTasks(ctx, now, 500)
+	tasks, err := s.store.DueCaseTasks(ctx, now, 500)
 	if err != nil {
 		return 0, err
 	}
@@ -378,7 +378,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		for _, t := range tasks {
 			t.OverdueSent = true
-			if err := tx.UpdateTask(ctx, t); err != nil {
+			if err := tx.UpdateCaseTask(ctx, t); err != nil {
 				return err
 			}
 			if err := tx.AppendAudit(ctx, sys.Record(now, "incident.task.overdue", "incident_task", t.ID, t.AssigneeOrg, "success", nil)); err != nil {

@@ -271,7 +271,7 @@ func (s *Service) Report(ctx context.Context, a identity.Actor, ri ReportInput) 
 		for _, o := range ri.Observables {
 			lk := Link{ID: newID(), IncidentID: in.ID, Kind: LinkObservable, Type: o.Type, Ref: o.Value, TLP: in.TLP,
 				AuthorOrg: a.OrgID, AuthorUser: a.UserID, CreatedAt: now}
-			if err := tx.AddLink(ctx, lk); err != nil {
+			if err := tx.AddCaseLink(ctx, lk); err != nil {
 				return err
 			}
 		}

@@ -76,7 +76,7 @@ func (s *Service) Share(ctx context.Context, a identity.Actor, id string, si Sha
 	if si.TLP == "" {
 		si.TLP = policy.Green
 	}
-	links, err := s.store.Links(ctx, id)
+	links, err := s.store.CaseLinks(ctx, id)
 	if err != nil {
 		return intel.Result{}, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) Share(ctx context.Context, a identity.Actor, id string, si Sha
 			body += " (anonymously)"
 		}
 		return map[string]any{"links": si.Links, "tlp": si.TLP, "communities": si.Communities, "anonymous": si.Anonymous, "result": res},
-			nil, tx.AddEntry(ctx, s.sysEntry(a, *in, KindShare, body, now))
+			nil, tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindShare, body, now))
 	})
 	return res, err
 }

@@ -15,20 +15,20 @@ type Reader interface {
 	Incident(ctx context.Context, id string) (Incident, error) // with its participants
 	ListIncidents(ctx context.Context, f Filter) ([]Incident, error)
 	CountIncidents(ctx context.Context) (int64, error)
-	Entries(ctx context.Context, incidentID string) ([]Entry, error)
-	Tasks(ctx context.Context, incidentID string) ([]Task, error)
-	Task(ctx context.Context, id string) (Task, error)
-	Links(ctx context.Context, incidentID string) ([]Link, error)
-	EvidenceFiles(ctx context.Context, incidentID string) ([]Evidence, error)
-	EvidenceFile(ctx context.Context, id string) (Evidence, error)
-	SavedSearches(ctx context.Context, userID string) ([]SavedSearch, error)
+	CaseEntries(ctx context.Context, incidentID string) ([]Entry, error)
+	CaseTasks(ctx context.Context, incidentID string) ([]Task, error)
+	CaseTask(ctx context.Context, id string) (Task, error)
+	CaseLinks(ctx context.Context, incidentID string) ([]Link, error)
+	CaseEvidenceFiles(ctx context.Context, incidentID string) ([]Evidence, error)
+	CaseEvidenceFile(ctx context.Context, id string) (Evidence, error)
+	CaseSearches(ctx context.Context, userID string) ([]SavedSearch, error)
 	// Notices returns the newest notices for a person or their organisation.
-	Notices(ctx context.Context, userID, orgID string, limit int) ([]Notice, error)
+	CaseNotices(ctx context.Context, userID, orgID string, limit int) ([]Notice, error)
 	// DueIncidents returns open cases whose acknowledgement or first
 	// response is overdue at now and not yet notified.
 	DueIncidents(ctx context.Context, now time.Time, limit int) ([]Incident, error)
 	// DueTasks returns open tasks past their due date, not yet notified.
-	DueTasks(ctx context.Context, now time.Time, limit int) ([]Task, error)
+	DueCaseTasks(ctx context.Context, now time.Time, limit int) ([]Task, error)
 }
 
 // Tx is one transaction; audit records appended in it commit with it.
@@ -38,14 +38,14 @@ type Tx interface {
 	CreateIncident(ctx context.Context, in Incident) error
 	UpdateIncident(ctx context.Context, in Incident) error // every field but the participants
 	AddParticipant(ctx context.Context, incidentID string, p Participant) error
-	AddEntry(ctx context.Context, e Entry) error
-	CreateTask(ctx context.Context, t Task) error
-	UpdateTask(ctx context.Context, t Task) error
-	AddLink(ctx context.Context, l Link) error
-	AddEvidence(ctx context.Context, e Evidence) error
-	SaveSearch(ctx context.Context, s SavedSearch) error
-	DeleteSearch(ctx context.Context, id, userID string) error
-	AddNotice(ctx context.Context, n Notice) error
+	AddCaseEntry(ctx context.Context, e Entry) error
+	CreateCaseTask(ctx context.Context, t Task) error
+	UpdateCaseTask(ctx context.Context, t Task) error
+	AddCaseLink(ctx context.Context, l Link) error
+	AddCaseEvidence(ctx context.Context, e Evidence) error
+	SaveCaseSearch(ctx context.Context, s SavedSearch) error
+	DeleteCaseSearch(ctx context.Context, id, userID string) error
+	AddCaseNotice(ctx context.Context, n Notice) error
 }
 
 // Store is the case store.

@@ -55,7 +55,7 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (View, e
 		return v, s.logRead(ctx, a, "incident.read", in, nil)
 	}
 	m := member(a)
-	entries, err := s.store.Entries(ctx, id)
+	entries, err := s.store.CaseEntries(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (View, e
 			v.Entries = append(v.Entries, e)
 		}
 	}
-	tasks, err := s.store.Tasks(ctx, id)
+	tasks, err := s.store.CaseTasks(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -73,7 +73,7 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (View, e
 			v.Tasks = append(v.Tasks, t)
 		}
 	}
-	links, err := s.store.Links(ctx, id)
+	links, err := s.store.CaseLinks(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (View, e
 			v.Links = append(v.Links, l)
 		}
 	}
-	files, err := s.store.EvidenceFiles(ctx, id)
+	files, err := s.store.CaseEvidenceFiles(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) Transition(ctx context.Context, a identity.Actor, id string, t
 			in.ResponseAt = &now
 		}
 		e := s.sysEntry(a, *in, KindStatus, string(from)+" → "+string(to)+": "+reason, now)
-		if err := tx.AddEntry(ctx, e); err != nil {
+		if err := tx.AddCaseEntry(ctx, e); err != nil {
 			return nil, nil, err
 		}
 		return map[string]string{"from": string(from), "to": string(to), "reason": reason}, nil, nil
@@ -190,7 +190,7 @@ func (s *Service) SetImpact(ctx context.Context, a identity.Actor, id string, im
 		if reason = strings.TrimSpace(reason); reason != "" {
 			body += ": " + reason
 		}
-		if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindSeverity, body, now)); err != nil {
+		if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindSeverity, body, now)); err != nil {
 			return nil, nil, err
 		}
 		notes, err := s.escalate(ctx, tx, a, in, nil)
@@ -219,7 +219,7 @@ func (s *Service) Override(ctx context.Context, a identity.Actor, id string, lv 
 			in.OverrideReason = ""
 		}
 		s.setDue(in)
-		if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindSeverity, "severity "+before.String()+" → "+in.Severity.String()+": "+reason, now)); err != nil {
+		if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindSeverity, "severity "+before.String()+" → "+in.Severity.String()+": "+reason, now)); err != nil {
 			return nil, nil, err
 		}
 		notes, err := s.escalate(ctx, tx, a, in, nil)
@@ -249,7 +249,7 @@ func (s *Service) Invite(ctx context.Context, a identity.Actor, id, orgRef strin
 			return nil, nil, err
 		}
 		in.Participants = append(in.Participants, p)
-		if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindParticipant, o.Slug+" invited as "+string(role), now)); err != nil {
+		if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindParticipant, o.Slug+" invited as "+string(role), now)); err != nil {
 			return nil, nil, err
 		}
 		return p, []Notice{{OrgID: o.ID, IncidentID: in.ID, Kind: "invitation", Text: in.Ref + ": your organisation was invited as " + string(role)}}, nil
@@ -322,7 +322,7 @@ func (s *Service) escalate(ctx context.Context, tx Tx, a identity.Actor, in *Inc
 	if err := s.audit(ctx, tx, a, "incident.escalate", *in, map[string]any{"severity": in.Severity, "playbook": s.opt.EscalateOrgs}); err != nil {
 		return nil, err
 	}
-	if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindEscalation, "national severity ("+in.Severity.String()+"): playbook started", now)); err != nil {
+	if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindEscalation, "national severity ("+in.Severity.String()+"): playbook started", now)); err != nil {
 		return nil, err
 	}
 	for _, ref := range s.opt.EscalateOrgs {
@@ -347,7 +347,7 @@ func (s *Service) escalate(ctx context.Context, tx Tx, a identity.Actor, in *Inc
 			if err := s.audit(ctx, tx, a, "incident.escalate.invite", *in, p); err != nil {
 				return nil, err
 			}
-			if err := tx.AddEntry(ctx, s.sysEntry(a, *in, KindParticipant, o.Slug+" invited by the escalation playbook as "+string(p.Role), now)); err != nil {
+			if err := tx.AddCaseEntry(ctx, s.sysEntry(a, *in, KindParticipant, o.Slug+" invited by the escalation playbook as "+string(p.Role), now)); err != nil {
 				return nil, err
 			}
 		}
@@ -367,7 +367,7 @@ func (s *Service) addNotices(ctx context.Context, tx Tx, notes []Notice) error {
 	now := s.clock()
 	for i := range notes {
 		notes[i].ID, notes[i].CreatedAt = newID(), now
-		if err := tx.AddNotice(ctx, notes[i]); err != nil {
+		if err := tx.AddCaseNotice(ctx, notes[i]); err != nil {
 			return err
 		}
 	}
@@ -412,7 +412,7 @@ func (s *Service) Notices(ctx context.Context, a identity.Actor, limit int) ([]N
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	ns, err := s.store.Notices(ctx, a.UserID, a.OrgID, limit)
+	ns, err := s.store.CaseNotices(ctx, a.UserID, a.OrgID, limit)
 	if ns == nil {
 		ns = []Notice{}
 	}
