@@ -192,10 +192,13 @@ func cutField(line string) (string, string, bool) {
 		return "", "", false
 	}
 	k := strings.TrimSpace(line[:i])
-	if utf8.RuneCountInString(k) > 30 || strings.ContainsAny(k, "/") {
+	if utf8.RuneCountInString(k) > 30 || strings.ContainsAny(k, "/.") || len(strings.Fields(k)) > 3 {
 		return "", "", false
 	}
 	_, size := utf8.DecodeRuneInString(line[i:])
+	if strings.HasPrefix(line[i+size:], "//") {
+		return "", "", false // a URL, not a field
+	}
 	return k, strings.TrimSpace(line[i+size:]), true
 }
 
