@@ -17,6 +17,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -32,7 +33,9 @@ type Deps struct {
 	Identity *identity.Service
 	Evidence *evidence.Service // nil: the hub runs no ledger, and the evidence routes are absent
 	Intel    *intel.Service    // the intelligence store
-	Version  string
+	// Incidents serves the incident cases; nil: the routes are absent.
+	Incidents *incident.Service
+	Version   string
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -73,6 +76,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.objectRoutes()...)
 	rs = append(rs, a.exportRoutes()...)
 	rs = append(rs, a.importRoutes()...)
+	rs = append(rs, a.incidentRoutes()...)
 	return rs
 }
 

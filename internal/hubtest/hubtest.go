@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kyojo-hub/kyojo/internal/blobstore"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -37,6 +39,11 @@ type Hub struct {
 	Ledger   *ledger.Log
 	Evidence *evidence.Service
 	Intel    *intel.Service
+
+	// Incidents serves incident cases: the national centre is ncc, the
+	// escalation playbook invites npa, evidence files go to a temporary
+	// folder.
+	Incidents *incident.Service
 }
 
 // Anchor appends the audit trail to the ledger and signs a checkpoint, as
@@ -106,7 +113,15 @@ func New(t testing.TB) *Hub {
 	h.Ledger = lg
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
 	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel}, server.Options{Version: "test"})
+	blobs, err := blobstore.Open(filepath.Join(t.TempDir(), "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Incidents, err = incident.NewService(db.Incidents(), db, blobs, h.Intel, nil, incident.Options{HubOrg: "ncc", EscalateOrgs: []string{"npa"}, MaxEvidence: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Incidents: h.Incidents}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

@@ -50,7 +50,7 @@ const (
 )
 
 // Level is a severity level, named after the NCISS levels.
-type Level int
+type Level int8 // int8, not int: its JSON is the name (MarshalText), and the API schema types enums of int kind as integers
 
 // The levels, from least to most severe.
 const (
@@ -114,11 +114,11 @@ func (im Impact) Valid() bool {
 // Score is a computed severity with every input shown.
 type Score struct {
 	Impact
-	Tier         identity.Tier   `json:"tier"`          // the affected organisation's criticality tier (1 most critical)
-	Sector       identity.Sector `json:"sector"`        // its critical-infrastructure sector, or ""
-	TierWeight   float64         `json:"tier_weight"`   // 1.0, 0.75, 0.5, 0.25 for tiers 1..4
-	SectorWeight float64         `json:"sector_weight"` // 1.0 lifeline sectors, 0.9 other CI sectors, 0.7 none
-	Points       float64         `json:"points"`        // 0..100
+	Tier         identity.Tier   `json:"tier"`             // the affected organisation's criticality tier (1 most critical)
+	Sector       identity.Sector `json:"sector,omitempty"` // its critical-infrastructure sector, or ""
+	TierWeight   float64         `json:"tier_weight"`      // 1.0, 0.75, 0.5, 0.25 for tiers 1..4
+	SectorWeight float64         `json:"sector_weight"`    // 1.0 lifeline sectors, 0.9 other CI sectors, 0.7 none
+	Points       float64         `json:"points"`           // 0..100
 	Level        Level           `json:"level"`
 	Formula      string          `json:"formula"`
 }

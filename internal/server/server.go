@@ -21,6 +21,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpapi"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
@@ -45,6 +46,8 @@ type Services struct {
 	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
 	// store is used if it implements taxii.StatusStore (*store.DB does).
 	TAXIIStatus taxii.StatusStore
+	// Incidents serves incident cases (API and UI); nil: not served.
+	Incidents *incident.Service
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -99,7 +102,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Incidents: sv.Incidents, Version: opt.Version}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
