@@ -94,7 +94,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version,
+	inc, err := incidentService(cfg, db, iv, log)
+	if err != nil {
+		return err
+	}
+	loops.Add(1)
+	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
+	defer inc.Wait()
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv, Incidents: inc}, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -46,6 +46,17 @@ type Config struct {
 	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
+
+	// Incident cases.
+	IncidentHubOrg      string `key:"incident-hub-org" help:"slug of the national centre, which sees every incident"`
+	IncidentSLA         string `key:"incident-sla" help:"SLA per severity, acknowledgement/first response, e.g. severe=30m/2h,high=1h/4h (others keep their defaults)"`
+	IncidentEscalate    string `key:"incident-escalate" help:"organisations (slugs, comma-separated) the playbook invites at national severity, e.g. defence and police"`
+	IncidentEscalateAt  string `key:"incident-escalate-at" help:"severity from which the playbook runs: high, severe or emergency"`
+	IncidentMaxEvidence string `key:"incident-max-evidence" help:"largest evidence file in MiB"`
+	SMTPAddr            string `key:"smtp-addr" help:"SMTP relay (host:port) for notification e-mail; empty sends none"`
+	SMTPFrom            string `key:"smtp-from" help:"sender address of notification e-mail"`
+	WebhookURL          string `key:"webhook-url" help:"URL that receives incident notifications as JSON signed with HMAC-SHA256"`
+	WebhookSecret       string `key:"webhook-secret" help:"HMAC-SHA256 key of the webhook signature" secret:"true"`
 }
 
 // Default returns the defaults a newcomer meets.
@@ -59,6 +70,12 @@ func Default() Config {
 		Ledger:          true,
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
+
+		IncidentHubOrg:      "ncc",
+		IncidentEscalate:    "npa-cyber,mod-cyber",
+		IncidentEscalateAt:  "severe",
+		IncidentMaxEvidence: "2048",
+		SMTPFrom:            "kyojo@localhost",
 	}
 }
 
@@ -229,6 +246,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown-timeout: must not be negative")
+	}
+	if err := c.validateIncidents(); err != nil {
+		return err
 	}
 	return nil
 }
