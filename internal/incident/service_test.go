@@ -37,9 +37,9 @@ type smtpSession struct {
 	to  []string
 }
 
-func (s *smtpSession) Reset()                                     { s.to = nil }
-func (s *smtpSession) Logout() error                              { return nil }
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error       { return nil }
+func (s *smtpSession) Reset()                                    { s.to = nil }
+func (s *smtpSession) Logout() error                             { return nil }
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error      { return nil }
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = append(s.to, to); return nil }
 func (s *smtpSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
