@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"io"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
@@ -400,23 +398,13 @@ func (a *API) downloadEvidence(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ServeEvidence writes an evidence download's headers and body.
+// ServeEvidence writes an evidence download: malware as its zip.
 func ServeEvidence(w http.ResponseWriter, ev incident.Evidence, rc io.Reader) {
-	name := ev.Name
 	if ev.Malware {
-		name += ".zip"
+		httpx.ServeAttachment(w, ev.Name+".zip", -1, ev.SHA256, rc)
+		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("X-Evidence-SHA256", ev.SHA256)
-	if !ev.Malware {
-		h.Set("Content-Length", strconv.FormatInt(ev.Size, 10))
-	}
-	w.WriteHeader(http.StatusOK)
-	io.Copy(w, rc)
+	httpx.ServeAttachment(w, ev.Name, ev.Size, ev.SHA256, rc)
 }
 
 func (a *API) shareIndicators(w http.ResponseWriter, r *http.Request) error {

@@ -75,6 +75,9 @@ func NewService(st Store, dir Directory, blobs Blobs, in *intel.Service, sender 
 	return &Service{store: st, dir: dir, blobs: blobs, intel: in, sender: sender, opt: opt}, nil
 }
 
+// MaxEvidence is the largest evidence file accepted, in bytes.
+func (s *Service) MaxEvidence() int64 { return s.opt.MaxEvidence }
+
 // SLAs returns the configured targets.
 func (s *Service) SLAs() SLAs { return s.opt.SLAs }
 

@@ -112,7 +112,8 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
 		}
 	}
-	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
+		Incidents: sv.Incidents}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

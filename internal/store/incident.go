@@ -207,10 +207,12 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 		args = append(args, now, now)
 	}
 	if !f.BeforeCreated.IsZero() {
+		// "<= ? AND (< ? OR id < ?)" rather than "< ? OR (= ? AND id < ?)":
+		// with bound parameters only the first gives the planner a range.
 		if f.Visible != nil {
-			q.WriteString(` AND (p.case_created < ? OR (p.case_created = ? AND p.incident_id < ?))`)
+			q.WriteString(` AND p.case_created <= ? AND (p.case_created < ? OR p.incident_id < ?)`)
 		} else {
-			q.WriteString(` AND (i.created_at < ? OR (i.created_at = ? AND i.id < ?))`)
+			q.WriteString(` AND i.created_at <= ? AND (i.created_at < ? OR i.id < ?)`)
 		}
 		t := micros(f.BeforeCreated)
 		args = append(args, t, t, f.BeforeID)
@@ -545,3 +547,14 @@ func (o *ops) CaseNotices(ctx context.Context, userID, orgID string, limit int) 
 }
 
 func identitySector(s string) identity.Sector { return identity.Sector(s) }
+
+// AnalyzeIncidents refreshes the planner's statistics of the case tables
+// (after a bulk load; both dialects take ANALYZE <table>).
+func (db *DB) AnalyzeIncidents(ctx context.Context) error {
+	for _, t := range []string{"incidents", "incident_participants"} {
+		if _, err := db.write.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return errs.Wrap(err, "analyze "+t)
+		}
+	}
+	return nil
+}

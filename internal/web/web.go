@@ -17,6 +17,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 )
 
@@ -30,6 +31,8 @@ type Deps struct {
 	Intel        *intel.Service    // nil when the hub keeps no intelligence: its pages, links and search box are absent
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
+
+	Incidents *incident.Service // nil: the incident pages are absent
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -125,6 +128,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
 		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
 	}
+
+	u.registerIncidents(mux)
 
 	mux.HandleFunc("/", u.notFound)
 }

@@ -34,7 +34,6 @@ CREATE TABLE incidents (
 );
 CREATE INDEX incidents_created ON incidents (created_at, id);
 CREATE INDEX incidents_status ON incidents (status, created_at, id);
-CREATE INDEX incidents_severity ON incidents (severity, created_at, id);
 CREATE INDEX incidents_sector ON incidents (sector, created_at, id);
 CREATE INDEX incidents_owner ON incidents (owner_org, created_at, id);
 CREATE INDEX incidents_affected ON incidents (affected_org, created_at, id);
