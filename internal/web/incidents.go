@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -473,3 +474,39 @@ func (u *UI) incidentEvidence(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.ServeAttachment(w, name, size, ev.SHA256, rc)
 }
+
+// impactSel is one impact input of the "impactsel" partial.
+type impactSel struct {
+	Name, Value string
+	Options     []string
+}
+
+func sel(name string, v any) impactSel {
+	return impactSel{Name: name, Value: fmt.Sprint(v), Options: []string{"0", "1", "2", "3"}}
+}
+
+// Sel is the impact input name with its value.
+func (d incidentFormData) Sel(name string, v any) impactSel { return sel(name, v) }
+
+// Sel is the impact input name with its value.
+func (d incidentData) Sel(name string, v any) impactSel { return sel(name, v) }
+
+// tlpSel is a TLP chooser of the "tlpsel" partial.
+type tlpSel struct {
+	ID   string
+	TLPs []policy.TLP
+}
+
+// TLPSel is the TLP chooser of one form of the case page.
+func (d incidentData) TLPSel(id string) tlpSel { return tlpSel{ID: id, TLPs: policy.TLPs} }
+
+// TaskStatuses lists the task statuses.
+func (d incidentData) TaskStatuses() []incident.TaskStatus {
+	return []incident.TaskStatus{incident.TaskOpen, incident.TaskAccepted, incident.TaskDone, incident.TaskDeclined}
+}
+
+// ObsTypes lists the observable types.
+func (d incidentData) ObsTypes() []string { return incident.ObservableTypes }
+
+// HasIncidents reports whether the hub serves incident cases.
+func (p *page) HasIncidents() bool { return p.u.d.Incidents != nil }
