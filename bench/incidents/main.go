@@ -169,6 +169,7 @@ func load(args []string) {
 	c := fs.Int("c", 50, "concurrent clients")
 	d := fs.Duration("d", 30*time.Second, "duration")
 	page2 := fs.Bool("page", true, "one request in four asks for the next page")
+	verbose := fs.Bool("v", false, "print latency by query")
 	fs.Parse(args)
 	u, err := url.Parse(*base)
 	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
@@ -191,6 +192,7 @@ func load(args []string) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var fails, items int
+	byKind := map[string][]time.Duration{}
 	var wg sync.WaitGroup
 	for w := 0; w < *c; w++ {
 		wg.Add(1)
@@ -198,12 +200,14 @@ func load(args []string) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 9))
 			for time.Now().Before(deadline) {
-				tok := tokens[1+r.IntN(len(tokens)-1)]
+				tok, who := tokens[1+r.IntN(len(tokens)-1)], "org"
 				if r.IntN(5) == 0 {
-					tok = tokens[0]
+					tok, who = tokens[0], "ncc"
 				}
 				q := filters[r.IntN(len(filters))]
+				kind := who + " " + q
 				if *page2 && r.IntN(4) == 0 {
+					kind += " +page"
 					q += "&before=" + url.QueryEscape(time.Now().Add(-time.Duration(r.IntN(4*365*24))*time.Hour).UTC().Format(time.RFC3339)+",z")
 				}
 				req, _ := http.NewRequest("GET", *base+"/api/v1/incidents?"+q, nil)
@@ -224,6 +228,7 @@ func load(args []string) {
 					}
 				} else {
 					lat = append(lat, el)
+					byKind[kind] = append(byKind[kind], el)
 					items += strings.Count(string(body), `"ref"`)
 				}
 				mu.Unlock()
@@ -240,6 +245,12 @@ func load(args []string) {
 	}
 	fmt.Printf("%d requests in %s from %d clients (%.0f req/s), %d failed, %.1f cases per answer\n", len(lat), *d, *c,
 		float64(len(lat))/d.Seconds(), fails, float64(items)/float64(max(1, len(lat))))
+	if *verbose {
+		for k, v := range byKind {
+			slices.Sort(v)
+			fmt.Printf("  %-50s n=%4d p50 %8s max %8s\n", k, len(v), v[len(v)/2].Round(100*time.Microsecond), v[len(v)-1].Round(100*time.Microsecond))
+		}
+	}
 	fmt.Printf("latency p50 %s  p90 %s  p99 %s  max %s\n", pct(.50).Round(10*time.Microsecond), pct(.90).Round(10*time.Microsecond),
 		pct(.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
 }

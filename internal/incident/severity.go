@@ -120,7 +120,7 @@ type Score struct {
 	SectorWeight float64         `json:"sector_weight"`    // 1.0 lifeline sectors, 0.9 other CI sectors, 0.7 none
 	Points       float64         `json:"points"`           // 0..100
 	Level        Level           `json:"level"`
-	Formula      string          `json:"formula"`
+	Formula      string          `json:"formula,omitempty"`
 }
 
 // Formula is the scoring rule, shown with every score.

@@ -70,7 +70,12 @@ func (o *ops) UpdateIncident(ctx context.Context, in incident.Incident) error {
 	if err != nil {
 		return o.mapErr(err, "update incident")
 	}
-	return mustAffect(res, "incident")
+	if err := mustAffect(res, "incident"); err != nil {
+		return err
+	}
+	_, err = o.exec(ctx, `UPDATE incident_participants SET case_created = ?, status = ?, severity = ?, sector = ?, escalated = ?
+		WHERE incident_id = ?`, micros(in.CreatedAt), string(in.Status), int(in.Severity), string(in.Sector), in.Escalated, in.ID)
+	return o.mapErr(err, "update incident participants")
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -150,8 +155,9 @@ func (o *ops) participants(ctx context.Context, ids []string) (map[string][]inci
 
 // AddParticipant implements incident.Tx.
 func (o *ops) AddParticipant(ctx context.Context, incidentID string, p incident.Participant) error {
-	_, err := o.exec(ctx, `INSERT INTO incident_participants (incident_id, org_id, role, invited_by, reason, created_at, case_created)
-		SELECT ?, ?, ?, ?, ?, ?, created_at FROM incidents WHERE id = ?`,
+	_, err := o.exec(ctx, `INSERT INTO incident_participants (incident_id, org_id, role, invited_by, reason, created_at,
+		case_created, status, severity, sector, escalated)
+		SELECT ?, ?, ?, ?, ?, ?, created_at, status, severity, sector, escalated FROM incidents WHERE id = ?`,
 		incidentID, p.OrgID, string(p.Role), p.InvitedBy, p.Reason, micros(p.CreatedAt), incidentID)
 	return o.mapErr(err, "add participant")
 }
@@ -174,18 +180,22 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	} else {
 		q.WriteString(`SELECT ` + incidentCols + ` FROM incidents i WHERE 1=1`)
 	}
+	col := "i." // the list columns are copied to the participants' rows
+	if f.Visible != nil {
+		col = "p."
+	}
 	if len(f.Status) > 0 {
-		q.WriteString(` AND i.status IN (` + phs(len(f.Status)) + `)`)
+		q.WriteString(` AND ` + col + `status IN (` + phs(len(f.Status)) + `)`)
 		for _, s := range f.Status {
 			args = append(args, string(s))
 		}
 	}
 	if f.MinLevel != nil {
-		q.WriteString(` AND i.severity >= ?`)
+		q.WriteString(` AND ` + col + `severity >= ?`)
 		args = append(args, int(*f.MinLevel))
 	}
 	if f.Sector != "" {
-		q.WriteString(` AND i.sector = ?`)
+		q.WriteString(` AND ` + col + `sector = ?`)
 		args = append(args, string(f.Sector))
 	}
 	if f.OrgID != "" {
@@ -198,7 +208,7 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 		args = append(args, "%"+esc+"%", "%"+esc+"%")
 	}
 	if f.Escalated != nil {
-		q.WriteString(` AND i.escalated = ?`)
+		q.WriteString(` AND ` + col + `escalated = ?`)
 		args = append(args, *f.Escalated)
 	}
 	if f.Overdue {

@@ -159,6 +159,21 @@ func testIncidentList(t *testing.T, db *store.DB) {
 	if len(tri) != 15 {
 		t.Errorf("triage = %d", len(tri))
 	}
+	// an organisation's filtered list follows changes to the case
+	ctri, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{"org-c"}, Status: []incident.Status{incident.Triage}, Limit: 100})
+	moved := c[0]
+	moved.Status, moved.Escalated, moved.Sector = incident.Recovery, true, "water"
+	incTx(t, db, func(tx incident.Tx) error { return tx.UpdateIncident(ctx, moved) })
+	after, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{"org-c"}, Status: []incident.Status{incident.Triage}, Limit: 100})
+	rec, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{"org-c"}, Status: []incident.Status{incident.Recovery}, Sector: "water", Limit: 100})
+	esc := true
+	escd, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{"org-c"}, Escalated: &esc, Limit: 100})
+	wasTriage := c[0].Status == incident.Triage
+	if len(rec) != 1 || rec[0].ID != moved.ID || len(escd) != 1 || (wasTriage && len(after) != len(ctri)-1) {
+		t.Errorf("org list after a change: recovery %d, escalated %d, triage %d → %d", len(rec), len(escd), len(ctri), len(after))
+	}
+	moved.Status, moved.Escalated, moved.Sector = c[0].Status, false, "electricity"
+	incTx(t, db, func(tx incident.Tx) error { return tx.UpdateIncident(ctx, moved) })
 	q, _ := r.ListIncidents(ctx, incident.Filter{Q: "100%_PLANT"})
 	if len(q) != 1 || q[0].ID != uid(7) {
 		t.Errorf("q = %v", q)

@@ -40,16 +40,24 @@ CREATE INDEX incidents_affected ON incidents (affected_org, created_at, id);
 CREATE INDEX incidents_due ON incidents (ack_due) WHERE overdue_sent = FALSE AND status <> 'closed';
 
 CREATE TABLE incident_participants (
-    incident_id TEXT NOT NULL REFERENCES incidents (id),
-    org_id      TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    invited_by  TEXT NOT NULL,
-    reason      TEXT NOT NULL DEFAULT '',
-    created_at  BIGINT NOT NULL,
-    case_created BIGINT NOT NULL, -- the case's created_at, for the per-organisation list
+    incident_id  TEXT NOT NULL REFERENCES incidents (id),
+    org_id       TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    invited_by   TEXT NOT NULL,
+    reason       TEXT NOT NULL DEFAULT '',
+    created_at   BIGINT NOT NULL,
+    -- copies of the case's list columns, kept in step by the store, so
+    -- that an organisation's filtered list is one index range
+    case_created BIGINT NOT NULL,
+    status       TEXT NOT NULL,
+    severity     BIGINT NOT NULL,
+    sector       TEXT NOT NULL,
+    escalated    BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (incident_id, org_id)
 );
-CREATE INDEX incident_participants_org ON incident_participants (org_id, case_created, incident_id);
+CREATE INDEX incident_participants_org ON incident_participants (org_id, case_created, incident_id, status, severity, sector, escalated);
+CREATE INDEX incident_participants_status ON incident_participants (org_id, status, case_created, incident_id);
+CREATE INDEX incident_participants_sector ON incident_participants (org_id, sector, case_created, incident_id);
 
 CREATE TABLE incident_entries (
     id          TEXT PRIMARY KEY,

@@ -40,16 +40,24 @@ CREATE INDEX incidents_affected ON incidents (affected_org, created_at, id);
 CREATE INDEX incidents_due ON incidents (ack_due) WHERE overdue_sent = 0 AND status <> 'closed';
 
 CREATE TABLE incident_participants (
-    incident_id TEXT NOT NULL REFERENCES incidents (id),
-    org_id      TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    invited_by  TEXT NOT NULL,
-    reason      TEXT NOT NULL DEFAULT '',
-    created_at  INTEGER NOT NULL,
-    case_created INTEGER NOT NULL, -- the case's created_at, for the per-organisation list
+    incident_id  TEXT NOT NULL REFERENCES incidents (id),
+    org_id       TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    invited_by   TEXT NOT NULL,
+    reason       TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    -- copies of the case's list columns, kept in step by the store, so
+    -- that an organisation's filtered list is one index range
+    case_created INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    severity     INTEGER NOT NULL,
+    sector       TEXT NOT NULL,
+    escalated    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (incident_id, org_id)
 ) WITHOUT ROWID;
-CREATE INDEX incident_participants_org ON incident_participants (org_id, case_created, incident_id);
+CREATE INDEX incident_participants_org ON incident_participants (org_id, case_created, incident_id, status, severity, sector, escalated);
+CREATE INDEX incident_participants_status ON incident_participants (org_id, status, case_created, incident_id);
+CREATE INDEX incident_participants_sector ON incident_participants (org_id, sector, case_created, incident_id);
 
 CREATE TABLE incident_entries (
     id          TEXT PRIMARY KEY,
