@@ -31,6 +31,7 @@ var commands = []command{
 	{"token", "create an API token for a person (token create --user NAME)", runToken},
 	{"import", "import intelligence: STIX, MISP, CSV or plain lists, from files or URLs", runImport},
 	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
+	{"incident", "incident cases as a person: list, report (free text on stdin), show, export; sweep", runIncident},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
 	{"version", "print the version", runVersion},
 }
