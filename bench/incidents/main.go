@@ -170,6 +170,7 @@ func load(args []string) {
 	d := fs.Duration("d", 30*time.Second, "duration")
 	page2 := fs.Bool("page", true, "one request in four asks for the next page")
 	verbose := fs.Bool("v", false, "print latency by query")
+	think := fs.Duration("think", 0, "each client waits a random 0..2×think between requests (0: back to back, the harshest)")
 	fs.Parse(args)
 	u, err := url.Parse(*base)
 	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
@@ -232,6 +233,9 @@ func load(args []string) {
 					items += strings.Count(string(body), `"ref"`)
 				}
 				mu.Unlock()
+				if *think > 0 {
+					time.Sleep(time.Duration(r.Int64N(int64(2 * *think))))
+				}
 			}
 		}(w)
 	}

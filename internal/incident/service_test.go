@@ -302,3 +302,38 @@ func TestShareAsIntelligence(t *testing.T) {
 		t.Errorf("bundle types %v", types)
 	}
 }
+
+// TestNationalCentreOnRedCase: the centre sees that a TLP:RED case exists
+// and nothing of its details; an outsider does not even see that.
+func TestNationalCentreOnRedCase(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	in, err := r.svc.Report(ctx, r.h.Actor("bob"), incident.ReportInput{Title: "Secret matter", Summary: "details", TLP: policy.Red})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.AddEntry(ctx, r.h.Actor("bob"), in.ID, incident.EntryInput{Body: "for alice", TLP: policy.Red, Users: []string{"alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.svc.Get(ctx, r.h.Actor("admin"), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Details || v.Title == "Secret matter" || v.Summary != "" || len(v.Entries) != 0 || v.Ref != in.Ref || v.Role != policy.CaseNational {
+		t.Errorf("centre's view of a RED case: %+v", v)
+	}
+	list, _ := r.svc.List(ctx, r.h.Actor("admin"), incident.Filter{})
+	if len(list) != 1 || list[0].Title == "Secret matter" {
+		t.Errorf("centre's list: %+v", list)
+	}
+	if _, _, err := r.svc.Export(ctx, r.h.Actor("admin"), in.ID, incident.FormatSTIX); err == nil {
+		t.Error("the centre exported a RED case's details")
+	}
+	if _, err := r.svc.Get(ctx, r.h.Actor("carol"), in.ID); err == nil {
+		t.Error("an outsider reads a RED case")
+	}
+	v, _ = r.svc.Get(ctx, r.h.Actor("alice"), in.ID)
+	if len(v.Entries) != 1 {
+		t.Errorf("alice (owner, named) sees %d entries", len(v.Entries))
+	}
+}
