@@ -297,6 +297,10 @@ type Filter struct {
 	// Visible limits to cases whose participants include one of these
 	// organisations; nil means every case (the national centre).
 	Visible []string
+	// Member, when set, is the one organisation whose participation each
+	// listed case comes with (all that policy needs to decide on the
+	// viewer); when empty, every participant comes with it.
+	Member string
 	// AfterCreated/AfterID page backwards by creation: newest first.
 	BeforeCreated time.Time
 	BeforeID      string

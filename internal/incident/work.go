@@ -117,6 +117,7 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f Filter) ([]Incid
 	}
 	f.Now = s.clock()
 	f.Limit = f.PageLimit()
+	f.Member = a.OrgID
 	rows, err := s.store.ListIncidents(ctx, f)
 	if err != nil {
 		return nil, err

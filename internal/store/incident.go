@@ -80,6 +80,26 @@ func (o *ops) UpdateIncident(ctx context.Context, in incident.Incident) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// withExtra is a scanner that appends more destinations to every Scan.
+type withExtra struct {
+	r     scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.r.Scan(append(dest, w.extra...)...) }
+
+// scanIncidentMember scans a case with one participation row (nullable).
+func scanIncidentMember(r scanner) (incident.Incident, error) {
+	var org, role, by, reason sql.NullString
+	var at sql.NullInt64
+	in, err := scanIncident(withExtra{r, []any{&org, &role, &by, &reason, &at}})
+	if err == nil && org.Valid {
+		in.Participants = []incident.Participant{{OrgID: org.String, Role: policy.CaseRole(role.String), InvitedBy: by.String,
+			Reason: reason.String, CreatedAt: fromMicros(at.Int64)}}
+	}
+	return in, err
+}
+
 func scanIncident(r scanner) (incident.Incident, error) {
 	var in incident.Incident
 	var sector, systems, tlp, status, impact, score string
@@ -167,9 +187,15 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	var q strings.Builder
 	var args []any
 	order := `i.created_at DESC, i.id DESC`
+	cols, member := incidentCols, ``
+	if f.Member != "" {
+		cols += `, m.org_id, m.role, m.invited_by, m.reason, m.created_at`
+		member = ` LEFT JOIN incident_participants m ON m.incident_id = i.id AND m.org_id = ?`
+		args = append(args, f.Member)
+	}
 	if f.Visible != nil {
-		q.WriteString(`SELECT ` + incidentCols + ` FROM incident_participants p JOIN incidents i ON i.id = p.incident_id WHERE p.org_id IN (` +
-			phs(len(f.Visible)) + `)`)
+		q.WriteString(`SELECT ` + cols + ` FROM incident_participants p JOIN incidents i ON i.id = p.incident_id` + member +
+			` WHERE p.org_id IN (` + phs(len(f.Visible)) + `)`)
 		for _, v := range f.Visible {
 			args = append(args, v)
 		}
@@ -178,7 +204,7 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 			return []incident.Incident{}, nil
 		}
 	} else {
-		q.WriteString(`SELECT ` + incidentCols + ` FROM incidents i WHERE 1=1`)
+		q.WriteString(`SELECT ` + cols + ` FROM incidents i` + member + ` WHERE 1=1`)
 	}
 	col := "i." // the list columns are copied to the participants' rows
 	if f.Visible != nil {
@@ -238,7 +264,13 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	var ids []string
 	seen := map[string]bool{}
 	for rows.Next() {
-		in, err := scanIncident(rows)
+		var in incident.Incident
+		var err error
+		if f.Member != "" {
+			in, err = scanIncidentMember(rows)
+		} else {
+			in, err = scanIncident(rows)
+		}
 		if err != nil {
 			return nil, o.mapErr(err, "scan incident")
 		}
@@ -253,6 +285,9 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 		return nil, o.mapErr(err, "list incidents")
 	}
 	rows.Close()
+	if f.Member != "" {
+		return out, nil
+	}
 	ps, err := o.participants(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -152,6 +152,24 @@ func testIncidentList(t *testing.T, db *store.DB) {
 			t.Errorf("org-c listed %s without taking part", in.Ref)
 		}
 	}
+	// with Member, each case comes with that organisation's row alone
+	cm, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{"org-c"}, Member: "org-c", Limit: 100})
+	am, _ := r.ListIncidents(ctx, incident.Filter{Member: "org-c", Limit: 100})
+	if len(cm) != len(c) || len(am) != 30 {
+		t.Errorf("member lists: %d, %d", len(cm), len(am))
+	}
+	for _, in := range cm {
+		if len(in.Participants) != 1 || in.Participants[0].OrgID != "org-c" {
+			t.Errorf("member row of %s: %+v", in.Ref, in.Participants)
+		}
+	}
+	withRow := 0
+	for _, in := range am {
+		withRow += len(in.Participants)
+	}
+	if withRow != len(c) {
+		t.Errorf("unrestricted list with member rows: %d, want %d", withRow, len(c))
+	}
 	if none, _ := r.ListIncidents(ctx, incident.Filter{Visible: []string{}}); len(none) != 0 {
 		t.Errorf("empty visibility lists %d", len(none))
 	}
