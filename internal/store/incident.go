@@ -26,7 +26,7 @@ func (e incidentDB) Transact(ctx context.Context, fn func(incident.Tx) error) er
 var _ incident.Tx = (*Tx)(nil)
 
 const incidentCols = `i.id, i.ref, i.title, i.summary, i.owner_org, i.affected_org, i.sector, i.systems, i.occurred_at, i.detected_at,
-	i.tlp, i.status, i.impact, i.score, i.severity, i.override, i.override_reason, i.escalated, i.escalated_at,
+	i.tlp, i.status, i.impact_f, i.impact_i, i.impact_r, i.score_tier, i.severity, i.override, i.override_reason, i.escalated, i.escalated_at,
 	i.ack_due, i.response_due, i.ack_at, i.response_at, i.overdue_sent, i.reported_by, i.created_at, i.updated_at`
 
 func mustJSON(v any) string {
@@ -46,7 +46,8 @@ func nullLevel(l *incident.Level) sql.NullInt64 {
 
 func incidentArgs(in incident.Incident) []any {
 	return []any{in.Ref, in.Title, in.Summary, in.OwnerOrg, in.AffectedOrg, string(in.Sector), mustJSON(in.Systems),
-		nullMicros(in.OccurredAt), nullMicros(in.DetectedAt), string(in.TLP), string(in.Status), mustJSON(in.Impact), mustJSON(in.Score),
+		nullMicros(in.OccurredAt), nullMicros(in.DetectedAt), string(in.TLP), string(in.Status),
+		int(in.Impact.Functional), int(in.Impact.Information), int(in.Impact.Recoverability), int(in.Score.Tier),
 		int(in.Severity), nullLevel(in.Override), in.OverrideReason, in.Escalated, nullMicros(in.EscalatedAt),
 		micros(in.AckDue), micros(in.ResponseDue), nullMicros(in.AckAt), nullMicros(in.ResponseAt), in.OverdueSent,
 		in.ReportedBy, micros(in.CreatedAt), micros(in.UpdatedAt)}
@@ -55,8 +56,8 @@ func incidentArgs(in incident.Incident) []any {
 // CreateIncident implements incident.Tx.
 func (o *ops) CreateIncident(ctx context.Context, in incident.Incident) error {
 	_, err := o.exec(ctx, `INSERT INTO incidents (ref, title, summary, owner_org, affected_org, sector, systems, occurred_at, detected_at,
-		tlp, status, impact, score, severity, override, override_reason, escalated, escalated_at, ack_due, response_due, ack_at, response_at,
-		overdue_sent, reported_by, created_at, updated_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tlp, status, impact_f, impact_i, impact_r, score_tier, severity, override, override_reason, escalated, escalated_at, ack_due, response_due, ack_at, response_at,
+		overdue_sent, reported_by, created_at, updated_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(incidentArgs(in), in.ID)...)
 	return o.mapErr(err, "create incident")
 }
@@ -64,7 +65,7 @@ func (o *ops) CreateIncident(ctx context.Context, in incident.Incident) error {
 // UpdateIncident implements incident.Tx.
 func (o *ops) UpdateIncident(ctx context.Context, in incident.Incident) error {
 	res, err := o.exec(ctx, `UPDATE incidents SET ref = ?, title = ?, summary = ?, owner_org = ?, affected_org = ?, sector = ?, systems = ?,
-		occurred_at = ?, detected_at = ?, tlp = ?, status = ?, impact = ?, score = ?, severity = ?, override = ?, override_reason = ?,
+		occurred_at = ?, detected_at = ?, tlp = ?, status = ?, impact_f = ?, impact_i = ?, impact_r = ?, score_tier = ?, severity = ?, override = ?, override_reason = ?,
 		escalated = ?, escalated_at = ?, ack_due = ?, response_due = ?, ack_at = ?, response_at = ?, overdue_sent = ?, reported_by = ?,
 		created_at = ?, updated_at = ? WHERE id = ?`, append(incidentArgs(in), in.ID)...)
 	if err != nil {
@@ -102,20 +103,22 @@ func scanIncidentMember(r scanner) (incident.Incident, error) {
 
 func scanIncident(r scanner) (incident.Incident, error) {
 	var in incident.Incident
-	var sector, systems, tlp, status, impact, score string
+	var sector, systems, tlp, status string
 	var occ, det, escAt, ackAt, respAt, override sql.NullInt64
-	var sev int
+	var sev, fi, ii, ri, tier int
 	var ackDue, respDue, created, updated int64
 	err := r.Scan(&in.ID, &in.Ref, &in.Title, &in.Summary, &in.OwnerOrg, &in.AffectedOrg, &sector, &systems, &occ, &det,
-		&tlp, &status, &impact, &score, &sev, &override, &in.OverrideReason, &in.Escalated, &escAt,
+		&tlp, &status, &fi, &ii, &ri, &tier, &sev, &override, &in.OverrideReason, &in.Escalated, &escAt,
 		&ackDue, &respDue, &ackAt, &respAt, &in.OverdueSent, &in.ReportedBy, &created, &updated)
 	if err != nil {
 		return in, err
 	}
 	in.Sector, in.TLP, in.Status, in.Severity = identitySector(sector), policy.TLP(tlp), incident.Status(status), incident.Level(sev)
-	_ = json.Unmarshal([]byte(systems), &in.Systems)
-	_ = json.Unmarshal([]byte(impact), &in.Impact)
-	_ = json.Unmarshal([]byte(score), &in.Score)
+	if systems != "[]" {
+		_ = json.Unmarshal([]byte(systems), &in.Systems)
+	}
+	in.Impact = incident.Impact{Functional: incident.Functional(fi), Information: incident.Information(ii), Recoverability: incident.Recoverability(ri)}
+	in.Score = incident.Compute(in.Impact, identity.Tier(tier), in.Sector) // the score is a pure function of these
 	if override.Valid {
 		lv := incident.Level(override.Int64)
 		in.Override = &lv

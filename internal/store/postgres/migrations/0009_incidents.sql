@@ -16,8 +16,10 @@ CREATE TABLE incidents (
     detected_at     BIGINT,
     tlp             TEXT NOT NULL,
     status          TEXT NOT NULL,
-    impact          TEXT NOT NULL, -- JSON: functional, information, recoverability
-    score           TEXT NOT NULL, -- JSON: the computed score with its inputs
+    impact_f        BIGINT NOT NULL, -- functional impact 0..3
+    impact_i        BIGINT NOT NULL, -- information impact 0..3
+    impact_r        BIGINT NOT NULL, -- recoverability 0..3
+    score_tier      BIGINT NOT NULL, -- the affected organisation's tier when scored (the score is recomputed from these)
     severity        BIGINT NOT NULL,
     override        BIGINT,
     override_reason TEXT NOT NULL DEFAULT '',
