@@ -66,3 +66,17 @@ func FuzzParseSLAs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckFileName: an accepted evidence name is never a path.
+func FuzzCheckFileName(f *testing.F) {
+	f.Add("report.pdf")
+	f.Add("../x")
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckFileName(s) != nil {
+			return
+		}
+		if strings.ContainsAny(s, "/\\\x00") || strings.Contains(s, "..") || s == "" || len(s) > MaxFileName || !utf8.ValidString(s) {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}
