@@ -326,6 +326,10 @@ func TestNationalCentreOnRedCase(t *testing.T) {
 	if len(list) != 1 || list[0].Title == "Secret matter" {
 		t.Errorf("centre's list: %+v", list)
 	}
+	recs, _ := r.h.DB.ListAudit(ctx, audit.Filter{})
+	if recs[0].Action != "incident.list" || recs[0].ActorName != "admin" {
+		t.Errorf("the list read is not audited: newest record %s by %s", recs[0].Action, recs[0].ActorName)
+	}
 	if _, _, err := r.svc.Export(ctx, r.h.Actor("admin"), in.ID, incident.FormatSTIX); err == nil {
 		t.Error("the centre exported a RED case's details")
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -135,7 +136,11 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f Filter) ([]Incid
 		in.Score.Formula = "" // the same for every case; the case page shows it
 		out = append(out, in)
 	}
-	return out, nil
+	// the read is audited: which filter, how many cases
+	r := a.Record(f.Now, "incident.list", "incident", "", a.OrgID, audit.Success, map[string]any{
+		"status": f.Status, "min_level": f.MinLevel, "sector": f.Sector, "org": f.OrgID, "q": f.Q, "escalated": f.Escalated,
+		"overdue": f.Overdue, "before": f.BeforeID, "count": len(out)})
+	return out, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
 }
 
 // ---- lifecycle and triage ----

@@ -191,7 +191,10 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	var args []any
 	order := `i.created_at DESC, i.id DESC`
 	cols, member := incidentCols, ``
-	if f.Member != "" {
+	switch {
+	case f.Member != "" && len(f.Visible) == 1 && f.Visible[0] == f.Member:
+		cols += `, p.org_id, p.role, p.invited_by, p.reason, p.created_at` // the row the list walks
+	case f.Member != "":
 		cols += `, m.org_id, m.role, m.invited_by, m.reason, m.created_at`
 		member = ` LEFT JOIN incident_participants m ON m.incident_id = i.id AND m.org_id = ?`
 		args = append(args, f.Member)
