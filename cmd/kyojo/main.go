@@ -32,6 +32,7 @@ var commands = []command{
 	{"import", "import intelligence: STIX, MISP, CSV or plain lists, from files or URLs", runImport},
 	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
 	{"rpz", "RPZ feeds for ISPs: rpz feed add|list, subscriber add|list, allow add, reports", runRPZ},
+	{"incident", "incident cases as a person: list, report (free text on stdin), show, export; sweep", runIncident},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
 	{"sensor", "register or list monitoring sensors (sensor add | sensor list)", runSensor},
 	{"ingest", "match sensor logs from files against the intelligence (ingest --sensor ID FILE…)", runIngest},

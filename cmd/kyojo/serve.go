@@ -115,6 +115,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer stopMonitoring()
 	services.Monitor = mon
+	inc, err := incidentService(cfg, db, iv, log)
+	if err != nil {
+		return err
+	}
+	loops.Add(1)
+	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
+	defer inc.Wait()
+	services.Incidents = inc
 	handler, reg := server.Handler(services, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	if rpzRT != nil && rpzRT.resolver != nil {

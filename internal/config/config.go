@@ -57,6 +57,16 @@ type Config struct {
 	NATSListen    string        `key:"nats-listen" help:"let the embedded NATS server listen on this address too, e.g. 127.0.0.1:4223 (default: no port)"`
 	SyslogListen  string        `key:"syslog-listen" help:"receive sensor syslog (RFC 5424/3164, CEF) on this address over UDP and TCP, e.g. 0.0.0.0:5514 (default: off)"`
 	EventMaxAge   time.Duration `key:"event-max-age" help:"sensor events older than this are rejected"`
+	// Incident cases.
+	IncidentHubOrg      string `key:"incident-hub-org" help:"slug of the national centre, which sees every incident"`
+	IncidentSLA         string `key:"incident-sla" help:"SLA per severity, acknowledgement/first response, e.g. severe=30m/2h,high=1h/4h (others keep their defaults)"`
+	IncidentEscalate    string `key:"incident-escalate" help:"organisations (slugs, comma-separated) the playbook invites at national severity, e.g. defence and police"`
+	IncidentEscalateAt  string `key:"incident-escalate-at" help:"severity from which the playbook runs: high, severe or emergency"`
+	IncidentMaxEvidence string `key:"incident-max-evidence" help:"largest evidence file in MiB"`
+	SMTPAddr            string `key:"smtp-addr" help:"SMTP relay (host:port) for notification e-mail; empty sends none"`
+	SMTPFrom            string `key:"smtp-from" help:"sender address of notification e-mail"`
+	WebhookURL          string `key:"webhook-url" help:"URL that receives incident notifications as JSON signed with HMAC-SHA256"`
+	WebhookSecret       string `key:"webhook-secret" help:"HMAC-SHA256 key of the webhook signature" secret:"true"`
 }
 
 // Default returns the defaults a newcomer meets.
@@ -71,6 +81,12 @@ func Default() Config {
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
 		EventMaxAge:     30 * 24 * time.Hour,
+
+		IncidentHubOrg:      "ncc",
+		IncidentEscalate:    "npa-cyber,mod-cyber",
+		IncidentEscalateAt:  "severe",
+		IncidentMaxEvidence: "2048",
+		SMTPFrom:            "kyojo@localhost",
 	}
 }
 
@@ -241,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown-timeout: must not be negative")
+	}
+	if err := c.validateIncidents(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -39,6 +40,8 @@ type Deps struct {
 	RPZ       *rpz.Service     // nil: the RPZ routes are absent
 	RPZStatus rpz.Status       // the running DNS side; nil when this node serves no zones
 	Monitor   *monitor.Service // GSOC monitoring: sensors, ingest, alerts; nil: the routes are absent
+	// Incidents serves the incident cases; nil: the routes are absent.
+	Incidents *incident.Service
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -88,6 +91,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.rpzRoutes()...)
 	rs = append(rs, a.monitorRoutes()...)
+	rs = append(rs, a.incidentRoutes()...)
 	return rs
 }
 

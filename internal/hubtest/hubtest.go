@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/blobstore"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
@@ -43,6 +45,11 @@ type Hub struct {
 	// GSOC monitoring, processing each ingested batch at once (no bus).
 	Monitor    *monitor.Service
 	Indicators *monitor.Indicators
+
+	// Incidents serves incident cases: the national centre is ncc, the
+	// escalation playbook invites npa, evidence files go to a temporary
+	// folder.
+	Incidents *incident.Service
 }
 
 // RefreshIndicators loads new and changed indicators into the matcher, as
@@ -125,7 +132,16 @@ func New(t testing.TB) *Hub {
 	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
 		Sightings: &monitor.Sightings{Intel: h.Intel}}
 	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, nil, mopt), mopt)
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor}, server.Options{Version: "test"})
+	blobs, err := blobstore.Open(filepath.Join(t.TempDir(), "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Incidents, err = incident.NewService(db.Incidents(), db, blobs, h.Intel, nil, incident.Options{HubOrg: "ncc", EscalateOrgs: []string{"npa"}, MaxEvidence: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor, Incidents: h.Incidents},
+		server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

@@ -22,6 +22,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpapi"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
@@ -55,6 +56,8 @@ type Services struct {
 	RPZ       *rpz.Service
 	RPZStatus rpz.Status
 	Monitor   *monitor.Service // GSOC monitoring; nil: not served
+	// Incidents serves incident cases (API and UI); nil: not served.
+	Incidents *incident.Service
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -115,7 +118,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		}
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
@@ -126,7 +129,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		}
 	}
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

@@ -18,7 +18,8 @@ const LangCookie = "kyojo_lang"
 // catalogue holds the messages of each language: language → key → text.
 type catalogue map[string]map[string]string
 
-// loadCatalogue reads i18n/<lang>.json for every identity.Locales entry.
+// loadCatalogue reads i18n/<lang>.json, and the parts' i18n/<part>.<lang>.json,
+// for every identity.Locales entry.
 func loadCatalogue(fsys fs.FS) (catalogue, error) {
 	cat := catalogue{}
 	for _, l := range identity.Locales {
@@ -29,6 +30,24 @@ func loadCatalogue(fsys fs.FS) (catalogue, error) {
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("i18n/%s.json: %w", l, err)
+		}
+		// A part's own messages may live in i18n/<part>.<lang>.json.
+		parts, _ := fs.Glob(fsys, "i18n/*."+l+".json")
+		for _, name := range parts {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			more := map[string]string{}
+			if err := json.Unmarshal(b, &more); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for key, v := range more {
+				if _, dup := m[key]; dup {
+					return nil, fmt.Errorf("%s: key %q is also in another file", name, key)
+				}
+				m[key] = v
+			}
 		}
 		cat[l] = m
 	}

@@ -32,11 +32,11 @@ func parsePages(fsys fs.FS, cat catalogue) (map[string]map[string]*tmpl, error) 
 		out[lang] = map[string]*tmpl{}
 		for _, n := range names {
 			base := path.Base(n)
-			if base == "layout.html" || base == "partials.html" {
+			if base == "layout.html" || strings.HasPrefix(base, "partials") {
 				continue
 			}
 			t, err := template.New("layout.html").Funcs(funcs(cat, lang)).
-				ParseFS(fsys, "templates/layout.html", "templates/partials.html", n)
+				ParseFS(fsys, "templates/layout.html", "templates/partials*.html", n)
 			if err != nil {
 				return nil, err
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
@@ -33,9 +34,10 @@ type Deps struct {
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
 
-	RPZ       *rpz.Service     // nil: no warning page nor RPZ pages
-	RPZStatus rpz.Status       // the running DNS side; nil when this node serves no zones
-	Monitor   *monitor.Service // nil when the hub runs no monitoring: the GSOC pages and link are absent
+	RPZ       *rpz.Service      // nil: no warning page nor RPZ pages
+	RPZStatus rpz.Status        // the running DNS side; nil when this node serves no zones
+	Monitor   *monitor.Service  // nil when the hub runs no monitoring: the GSOC pages and link are absent
+	Incidents *incident.Service // nil: the incident pages are absent
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -138,6 +140,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /gsoc/sensors", u.signedIn(u.sensorCreate))
 		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
 	}
+	u.registerIncidents(mux)
 
 	mux.HandleFunc("/", u.notFound)
 }
