@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Service", testService},
 		{"Evidence", testEvidence},
 		{"Intel", testIntel},
+		{"Partners", testPartners},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
