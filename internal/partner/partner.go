@@ -58,25 +58,25 @@ type Policy struct {
 
 // Partner is one registered partner.
 type Partner struct {
-	ID          string             `json:"id"`
-	Slug        string             `json:"slug"`
-	Name        string             `json:"name"`
-	Country     string             `json:"country"` // ISO 3166-1 alpha-2
-	OrgID       string             `json:"org_id"`  // the member organisation that stands for the partner here
-	Contacts    []identity.Contact `json:"contacts"`
-	APIRoot     string             `json:"api_root"`   // the partner's TAXII API root URL, e.g. https://hub.example/taxii2/kyojo/
-	Collection  string             `json:"collection"` // the collection id on the partner to pull from and push to
-	Direction   Direction          `json:"direction"`
-	Auth        Auth               `json:"auth"`
-	Username    string             `json:"username,omitempty"` // for Basic
-	HasSecret   bool               `json:"has_secret"`         // a credential is stored (never shown)
-	Policy      Policy             `json:"policy"`
-	Inbound     []string           `json:"inbound_communities,omitempty"` // community ids what is pulled is shared with
-	Interval    time.Duration      `json:"interval"`                      // between exchanges
-	Disabled    bool               `json:"disabled"`
-	CreatedAt   time.Time          `json:"created_at"`
-	UpdatedAt   time.Time          `json:"updated_at"`
-	State       State              `json:"state"`
+	ID         string             `json:"id"`
+	Slug       string             `json:"slug"`
+	Name       string             `json:"name"`
+	Country    string             `json:"country"` // ISO 3166-1 alpha-2
+	OrgID      string             `json:"org_id"`  // the member organisation that stands for the partner here
+	Contacts   []identity.Contact `json:"contacts"`
+	APIRoot    string             `json:"api_root"`   // the partner's TAXII API root URL, e.g. https://hub.example/taxii2/kyojo/
+	Collection string             `json:"collection"` // the collection id on the partner to pull from and push to
+	Direction  Direction          `json:"direction"`
+	Auth       Auth               `json:"auth"`
+	Username   string             `json:"username,omitempty"` // for Basic
+	HasSecret  bool               `json:"has_secret"`         // a credential is stored (never shown)
+	Policy     Policy             `json:"policy"`
+	Inbound    []string           `json:"inbound_communities,omitempty"` // community ids what is pulled is shared with
+	Interval   time.Duration      `json:"interval"`                      // between exchanges
+	Disabled   bool               `json:"disabled"`
+	CreatedAt  time.Time          `json:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+	State      State              `json:"state"`
 
 	Sealed []byte `json:"-"` // the credential, sealed (Sealer); the store keeps only this
 }

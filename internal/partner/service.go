@@ -10,6 +10,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -282,4 +283,36 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// OutboundFilter returns, for a TAXII reader whose organisation stands for
+// a registered partner, the rule every object served to it must pass:
+// Outbound for at least one of its partner entries (disabled ones
+// included, so disabling a partner does not open its account wider). nil
+// when the organisation is no partner's.
+func (s *Service) OutboundFilter(ctx context.Context, orgID string, m policy.Member) (func(intel.Object) bool, error) {
+	if orgID == "" {
+		return nil, nil
+	}
+	all, err := s.store.Partners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []Partner
+	for _, p := range all {
+		if p.OrgID == orgID {
+			mine = append(mine, p)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, nil
+	}
+	return func(o intel.Object) bool {
+		for _, p := range mine {
+			if ok, _ := Outbound(p, m, o); ok {
+				return true
+			}
+		}
+		return false
+	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
 )
@@ -45,6 +47,10 @@ type Services struct {
 	// TAXIIStatus keeps the status of TAXII POSTs; when nil, the identity
 	// store is used if it implements taxii.StatusStore (*store.DB does).
 	TAXIIStatus taxii.StatusStore
+	// Partners is the federation partner registry: its outbound policy
+	// applies to what partners' accounts read over TAXII; the REST API and
+	// the UI manage it. nil: no federation.
+	Partners *partner.Service
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -106,7 +112,17 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 			st, _ = svc.Store().(taxii.StatusStore)
 		}
 		if st != nil {
-			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
+			deps := taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}
+			if sv.Partners != nil {
+				deps.Outbound = func(ctx context.Context, a identity.Actor) (func(intel.Object) bool, error) {
+					m, err := sv.Intel.Member(ctx, a)
+					if err != nil {
+						return nil, err
+					}
+					return sv.Partners.OutboundFilter(ctx, a.OrgID, m)
+				}
+			}
+			taxii.New(deps).Register(mux)
 		}
 	}
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
@@ -119,7 +135,13 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		dur.WithLabelValues(route).Observe(d.Seconds())
 	}
 	h := httpx.Routed(mux)
-	h = httpx.Auth(svc, opt.TrustProxy)(h)
+	h = httpx.AuthWith(svc, opt.TrustProxy, func(w http.ResponseWriter, r *http.Request, err error) {
+		if strings.HasPrefix(r.URL.Path, taxii.Prefix) {
+			taxii.WriteError(w, r, err) // TAXII clients get TAXII error objects
+			return
+		}
+		httpx.WriteProblem(w, r, err)
+	})(h)
 	h = securityHeaders(h)
 	h = httpx.Base(opt.Log, observe)(h)
 	return h, reg

@@ -175,6 +175,23 @@ func (s *Server) pageOf(r *http.Request, c Collection, endpoint string, q query)
 		p.more = true
 		p.next = s.next(cursor{Seq: after, User: a.UserID, Endpoint: endpoint})
 	}
+	if s.d.Outbound != nil {
+		// A partner's account: what may not leave for it is left out of
+		// the page (the cursor above still moves past it).
+		keep, err := s.d.Outbound(ctx, a)
+		if err != nil {
+			return page{}, err
+		}
+		if keep != nil {
+			kept := p.rows[:0:0]
+			for _, st := range p.rows {
+				if keep(st.Object) {
+					kept = append(kept, st)
+				}
+			}
+			p.rows = kept
+		}
+	}
 	return p, nil
 }
 
