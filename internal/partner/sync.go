@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
 // Remote is a partner's TAXII collection as the exchanges use it. Package
@@ -214,8 +216,17 @@ func (f *Federation) pull(ctx context.Context, p Partner, r Remote, st *State, e
 		if err != nil {
 			return err
 		}
-		if len(objs) > 0 {
-			res, err := f.Intel.PutParsed(ctx, a, objs, intel.Sharing{Communities: p.Inbound}, Source(p.Slug))
+		for _, g := range byMarking(objs) {
+			if g.tlp == policy.Red {
+				ex.Failed += len(g.objs)
+				if ex.Error == "" {
+					ex.Error = fmt.Sprintf("%d objects marked TLP:RED refused: RED is for named people and is not taken from partners", len(g.objs))
+				}
+				continue
+			}
+			// Each object is shared at its own TLP marking (the hub's
+			// default when it has none) with the inbound communities.
+			res, err := f.Intel.PutParsed(ctx, a, g.objs, intel.Sharing{TLP: g.tlp, Communities: p.Inbound}, Source(p.Slug))
 			if err != nil {
 				return fmt.Errorf("storing what %s sent: %w", p.Slug, err)
 			}
@@ -310,3 +321,36 @@ func (f *Federation) push(ctx context.Context, p Partner, r Remote, st *State, e
 
 // ErrNoRemote is returned when no connector is configured.
 var ErrNoRemote = errs.E(errs.Unavailable, "federation is not configured")
+
+type group struct {
+	tlp  policy.TLP
+	objs []json.RawMessage
+}
+
+// byMarking groups objects by the most restrictive TLP marking each
+// carries ("" for none), in order of first appearance.
+func byMarking(objs []json.RawMessage) []group {
+	var out []group
+	for _, o := range objs {
+		var m struct {
+			Refs []string `json:"object_marking_refs"`
+		}
+		_ = json.Unmarshal(o, &m)
+		var t policy.TLP
+		for _, r := range m.Refs {
+			if l, ok := policy.TLPOfMarking(r); ok && l.Rank() > t.Rank() {
+				t = l
+			}
+		}
+		if markedRed(o) {
+			t = policy.Red
+		}
+		i := slices.IndexFunc(out, func(g group) bool { return g.tlp == t })
+		if i < 0 {
+			out = append(out, group{tlp: t})
+			i = len(out) - 1
+		}
+		out[i].objs = append(out[i].objs, o)
+	}
+	return out
+}
