@@ -32,6 +32,7 @@ var commands = []command{
 	{"import", "import intelligence: STIX, MISP, CSV or plain lists, from files or URLs", runImport},
 	{"export", "export what a person may see: STIX, MISP feed, CSV or plain lists", runExport},
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
+	{"partner", "federation partners: partner add | list | show | remove | sync", runPartner},
 	{"version", "print the version", runVersion},
 }
 

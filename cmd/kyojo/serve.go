@@ -21,8 +21,10 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
+	"github.com/kyojo-hub/kyojo/internal/taxiiclient"
 	"github.com/kyojo-hub/kyojo/internal/witness"
 )
 
@@ -94,7 +96,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv}, server.Options{Log: log, Version: version,
+	partners, err := openPartners(cfg, db)
+	if err != nil {
+		return err
+	}
+	if cfg.Federation {
+		// Exchanges with the registered partners (package partner).
+		fed := &partner.Federation{Partners: partners, Intel: iv, Log: log,
+			Connect: taxiiclient.Connector(cfg.FederationLocal, time.Minute)}
+		loops.Add(1)
+		go func() { defer loops.Done(); fed.Run(loopCtx, time.Second) }()
+		defer func() { stopLoops(); loops.Wait() }()
+	}
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv, Partners: partners}, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
