@@ -151,20 +151,7 @@ func printJSON(env *Env, v any) error {
 	return enc.Encode(v)
 }
 
-// partnerView is a partner as the CLI and the API show it: with health.
-type partnerView struct {
-	partner.Partner
-	Health      partner.Health `json:"health"`
-	NextAttempt *time.Time     `json:"next_attempt,omitempty"`
-}
-
-func viewOf(p partner.Partner) partnerView {
-	v := partnerView{Partner: p, Health: partner.HealthOf(p, time.Now())}
-	if t := partner.NextAttempt(p); !t.IsZero() {
-		v.NextAttempt = &t
-	}
-	return v
-}
+func viewOf(p partner.Partner) partner.View { return partner.ViewOf(p, time.Now()) }
 
 func partnerList(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "partner list", "[flags]", "Lists the federation partners with their health.")
@@ -178,7 +165,7 @@ func partnerList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	views := []partnerView{}
+	views := []partner.View{}
 	for _, p := range ps {
 		views = append(views, viewOf(p))
 	}
@@ -216,7 +203,7 @@ func partnerShow(ctx context.Context, env *Env, args []string) error {
 	}
 	if *asJSON {
 		return printJSON(env, struct {
-			Partner   partnerView        `json:"partner"`
+			Partner   partner.View       `json:"partner"`
 			Exchanges []partner.Exchange `json:"exchanges"`
 		}{viewOf(p), ex})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	Evidence *evidence.Service // nil: the hub runs no ledger, and the evidence routes are absent
 	Intel    *intel.Service    // the intelligence store
 	Version  string
+	Partners *partner.Service // federation partners; nil: the partner routes answer 503
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -73,6 +75,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.objectRoutes()...)
 	rs = append(rs, a.exportRoutes()...)
 	rs = append(rs, a.importRoutes()...)
+	rs = append(rs, a.partnerRoutes()...)
 	return rs
 }
 

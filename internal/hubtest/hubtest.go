@@ -15,6 +15,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/store"
@@ -37,7 +38,11 @@ type Hub struct {
 	Ledger   *ledger.Log
 	Evidence *evidence.Service
 	Intel    *intel.Service
+	Partners *partner.Service // the federation partner registry (key: PartnerKey)
 }
+
+// PartnerKey is the test hub's partner credential key.
+const PartnerKey = "test partner key, 32 bytes long!"
 
 // Anchor appends the audit trail to the ledger and signs a checkpoint, as
 // the server's background loop does.
@@ -106,7 +111,12 @@ func New(t testing.TB) *Hub {
 	h.Ledger = lg
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
 	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel}, server.Options{Version: "test"})
+	seal, err := partner.NewSealer([]byte(PartnerKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Partners = partner.NewService(db.Partners(), db, seal, nil)
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Partners: h.Partners}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

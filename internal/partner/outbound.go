@@ -130,3 +130,20 @@ func NextAttempt(p Partner) time.Time {
 	}
 	return st.LastAttempt.Add(min(wait, max(MaxBackoff, p.Interval)))
 }
+
+// View is a partner as the CLI, the API and the UI show it: with its
+// health and when its next exchange is due.
+type View struct {
+	Partner
+	Health      Health     `json:"health"`
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+}
+
+// ViewOf returns p's view at now.
+func ViewOf(p Partner, now time.Time) View {
+	v := View{Partner: p, Health: HealthOf(p, now)}
+	if t := NextAttempt(p); !t.IsZero() && !p.Disabled {
+		v.NextAttempt = &t
+	}
+	return v
+}

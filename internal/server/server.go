@@ -105,7 +105,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		mux.HandleFunc("GET /ledger/checkpoint", note(func(i evidence.Info) string { return i.Checkpoint }))
 		mux.HandleFunc("GET /ledger/checkpoint/cosigned", note(func(i evidence.Info) string { return i.Cosigned }))
 	}
-	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version}).Register(mux)
+	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, Partners: sv.Partners}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {

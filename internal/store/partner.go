@@ -42,7 +42,9 @@ func (p partnerDB) MaxIntelSeq(ctx context.Context) (int64, error) {
 }
 
 // AppendAudit implements audit.Appender.
-func (t partnerTx) AppendAudit(ctx context.Context, r *audit.Record) error { return t.tx.AppendAudit(ctx, r) }
+func (t partnerTx) AppendAudit(ctx context.Context, r *audit.Record) error {
+	return t.tx.AppendAudit(ctx, r)
+}
 
 // partnerDoc is what the doc column holds: the registry fields.
 type partnerDoc struct {
