@@ -125,7 +125,7 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 			taxii.New(deps).Register(mux)
 		}
 	}
-	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie}).Register(mux)
+	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie, Partners: sv.Partners}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {

@@ -18,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 )
 
 //go:embed templates/*.html static/* i18n/*.json
@@ -30,6 +31,9 @@ type Deps struct {
 	Intel        *intel.Service    // nil when the hub keeps no intelligence: its pages, links and search box are absent
 	Version      string
 	SecureCookie bool // mark cookies Secure (the hub is behind TLS)
+
+	// Partners is the federation partner registry; nil: its pages are absent.
+	Partners *partner.Service
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -124,6 +128,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /intel/export", u.signedIn(u.intelExport))
 		mux.HandleFunc("GET /intel/{id}", u.signedIn(u.intelShow))
 		mux.HandleFunc("POST /intel/{id}/revoke", u.signedIn(u.intelRevoke))
+	}
+
+	if u.d.Partners != nil {
+		mux.HandleFunc("GET /partners", u.signedIn(u.partnerList))
+		mux.HandleFunc("GET /partners/clients", u.signedIn(u.taxiiClients))
+		mux.HandleFunc("GET /partners/{ref}", u.signedIn(u.partnerShow))
 	}
 
 	mux.HandleFunc("/", u.notFound)
