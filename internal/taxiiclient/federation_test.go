@@ -249,7 +249,10 @@ func TestServedToPartner(t *testing.T) {
 	// The same account on a server without the registry also sees the
 	// malware (the object marked RED it may not see at all): the type
 	// filter is the registry's, not visibility.
-	c.APIRoot = x.a.URL + "/taxii2/kyojo/"
+	plain, _ := server.Handler(server.Services{Identity: x.a.Svc, Intel: x.a.Intel}, server.Options{})
+	srv2 := httptest.NewServer(plain)
+	defer srv2.Close()
+	c.APIRoot = srv2.URL + "/taxii2/kyojo/"
 	if pg, _ := c.Objects(t.Context(), "community-intl-a", taxiiclient.Query{}); len(pg.Objects) != 2 {
 		t.Fatalf("without the registry: %d", len(pg.Objects))
 	}
