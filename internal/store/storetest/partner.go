@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store"
@@ -159,5 +162,61 @@ func testPartners(t *testing.T, db *store.DB) {
 	mustCode(t, err, errs.NotFound)
 	if n, err := db.Partners().MaxIntelSeq(ctx); err != nil || n != 0 {
 		t.Fatalf("max seq of an empty store: %d %v", n, err)
+	}
+}
+
+// testAddedOrder: date_added never decreases in store order, even when a
+// write arrives with an earlier clock (a transaction that waited), and
+// added_after selects exactly the rows added after the time.
+func testAddedOrder(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	obj := func(n int, added time.Time) intel.Object {
+		id := fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n)
+		return intel.Object{ID: id, Type: "indicator", Modified: t0, AddedAt: added, Source: "test",
+			Raw: json.RawMessage(`{"id":"` + id + `"}`), Dist: policy.Distribution{TLP: policy.Clear}, TLP: policy.Clear}
+	}
+	// 1 and 2 at t0+2s; 3 arrives late with t0+1s; 4 with t0+3s, one by one.
+	err := db.Intel().Transact(ctx, func(tx intel.Tx) error {
+		if err := tx.PutNew(ctx, []intel.Object{obj(1, t0.Add(2*time.Second)), obj(2, t0.Add(2*time.Second))}); err != nil {
+			return err
+		}
+		if err := tx.PutNew(ctx, []intel.Object{obj(3, t0.Add(time.Second))}); err != nil {
+			return err
+		}
+		return tx.PutVersion(ctx, obj(4, t0.Add(3*time.Second)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Intel().Transact(ctx, func(tx intel.Tx) error { return tx.PutVersion(ctx, obj(5, t0)) }); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.Intel().List(ctx, intel.Filter{})
+	if err != nil || len(all) != 5 {
+		t.Fatalf("list: %d %v", len(all), err)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].AddedAt.Before(all[i-1].AddedAt) {
+			t.Fatalf("date_added decreases at seq %d: %v after %v", all[i].Seq, all[i].AddedAt, all[i-1].AddedAt)
+		}
+	}
+	for _, c := range []struct {
+		after time.Time
+		want  int
+	}{{t0.Add(-time.Second), 5}, {t0.Add(time.Second), 5}, {t0.Add(2 * time.Second), 2}, {t0.Add(3 * time.Second), 0}} {
+		got, err := db.Intel().List(ctx, intel.Filter{AddedAfter: c.after})
+		if err != nil || len(got) != c.want {
+			t.Errorf("added_after %v: %d rows %v, want %d", c.after, len(got), err, c.want)
+		}
+		for _, g := range got {
+			if !g.AddedAt.After(c.after) {
+				t.Errorf("added_after %v served a row added %v", c.after, g.AddedAt)
+			}
+		}
+	}
+	// With a cursor as well: after the second row.
+	got, _ := db.Intel().List(ctx, intel.Filter{AddedAfter: t0.Add(time.Second), AfterSeq: all[1].Seq})
+	if len(got) != 3 {
+		t.Fatalf("added_after with a cursor: %d", len(got))
 	}
 }

@@ -33,3 +33,10 @@ CREATE TABLE partner_exchanges (
     duration_us INTEGER NOT NULL
 );
 CREATE INDEX partner_exchanges_partner ON partner_exchanges (partner_id, id);
+
+-- TAXII added_after: date_added is kept non-decreasing in store order (each
+-- write stamps at least the latest stored value, under the sequence lock),
+-- so the first row added after a time is found through this index and the
+-- page is read from there in sequence order, instead of scanning from the
+-- start of the store.
+CREATE INDEX intel_objects_added ON intel_objects (added_at, seq);
