@@ -267,16 +267,19 @@ func (o *ops) intelList(ctx context.Context, f intel.Filter) ([]intel.Stored, er
 	}
 	if !f.AddedAfter.IsZero() {
 		// date_added never decreases in store order (addedFloor): start
-		// at the first row added after the time instead of scanning to it.
-		var first sql.NullInt64
+		// at the first row added after the time instead of scanning to it
+		// (one lower bound on seq, so that the planner seeks to it; the
+		// unary plus keeps it off the added_at index for the page itself).
+		var first int64
 		err := o.queryRow(ctx, `SELECT seq FROM intel_objects WHERE added_at > ? ORDER BY added_at, seq LIMIT 1`, micros(f.AddedAfter)).Scan(&first)
 		if err == sql.ErrNoRows {
 			return []intel.Stored{}, nil
 		} else if err != nil {
 			return nil, o.mapErr(err, "added_after")
 		}
-		q += ` AND seq >= ? AND added_at > ?`
-		args = append(args, first.Int64, micros(f.AddedAfter))
+		args[0] = max(f.AfterSeq, first-1)
+		q += ` AND +added_at > ?`
+		args = append(args, micros(f.AddedAfter))
 	}
 	if f.Revoked != nil {
 		q += ` AND revoked = ?`
