@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -124,6 +123,9 @@ func (f *Federation) Exchange(ctx context.Context, p Partner) error {
 			first = err
 		}
 	}
+	if ctx.Err() != nil {
+		return ctx.Err() // shutdown: not the partner's failure
+	}
 	return f.finish(ctx, p, st, Exchange{}, first)
 }
 
@@ -134,9 +136,15 @@ func (f *Federation) record(ctx context.Context, p Partner, st State, ex Exchang
 	if err != nil {
 		ex.Error = describe(err)
 	}
-	return f.Partners.store.Transact(context.WithoutCancel(ctx), func(tx Tx) error {
-		if err := tx.AddExchange(ctx, ex); err != nil {
-			return err
+	// An exchange cut short by shutdown keeps its bookmarks; it is
+	// recorded only if it moved something.
+	interrupted := ctx.Err() != nil
+	ctx = context.WithoutCancel(ctx)
+	return f.Partners.store.Transact(ctx, func(tx Tx) error {
+		if !interrupted || ex.ObjectsIn+ex.ObjectsOut > 0 {
+			if err := tx.AddExchange(ctx, ex); err != nil {
+				return err
+			}
 		}
 		return tx.SavePartnerState(ctx, p.ID, withoutHealth(p.State, st))
 	})
@@ -159,7 +167,8 @@ func (f *Federation) finish(ctx context.Context, p Partner, st State, ex Exchang
 	} else {
 		st.Failures, st.LastError, st.LastSuccess = 0, "", st.LastAttempt
 	}
-	werr := f.Partners.store.Transact(context.WithoutCancel(ctx), func(tx Tx) error {
+	ctx = context.WithoutCancel(ctx)
+	werr := f.Partners.store.Transact(ctx, func(tx Tx) error {
 		if ex.Direction != "" {
 			ex.PartnerID, ex.Error = p.ID, describe(err)
 			if err := tx.AddExchange(ctx, ex); err != nil {
@@ -318,9 +327,6 @@ func (f *Federation) push(ctx context.Context, p Partner, r Remote, st *State, e
 	}
 	return nil
 }
-
-// ErrNoRemote is returned when no connector is configured.
-var ErrNoRemote = errs.E(errs.Unavailable, "federation is not configured")
 
 type group struct {
 	tlp  policy.TLP
