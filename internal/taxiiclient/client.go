@@ -15,13 +15,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
@@ -78,20 +76,9 @@ func (c *Client) client() *http.Client {
 	if c.hc != nil {
 		return c.hc
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		a, err := netip.ParseAddr(host)
-		if err != nil {
-			return err
-		}
-		if !c.AllowPrivate && feeds.Blocked(a) {
-			return errs.F(errs.Forbidden, "api_root", "%s is a loopback, private or reserved address; allow private addresses for federation inside your network", a)
-		}
-		return nil
-	}}
+	dialer := feeds.Dialer(c.AllowPrivate, func(a netip.Addr) error {
+		return errs.F(errs.Forbidden, "api_root", "%s is a loopback, private or reserved address; allow private addresses for federation inside your network", a)
+	})
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
