@@ -106,7 +106,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, errs.F(errs.Invalid, "api_root", "%v", err)
+		return nil, cause(errs.F(errs.Invalid, "api_root", "not a usable URL"), err)
 	}
 	req.Header.Set("Accept", MediaTAXII)
 	if body != nil {
@@ -129,7 +129,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 		if errors.As(err, &ke) {
 			return nil, ke
 		}
-		return nil, errs.E(errs.Unavailable, "%s %s: %v", method, redact(u), err)
+		return nil, cause(errs.E(errs.Unavailable, "%s %s", method, redact(u)), err)
 	}
 	defer resp.Body.Close()
 	max := c.MaxResponse
@@ -138,7 +138,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
-		return nil, errs.E(errs.Unavailable, "%s %s: reading the answer: %v", method, redact(u), err)
+		return nil, cause(errs.E(errs.Unavailable, "%s %s: reading the answer", method, redact(u)), err)
 	}
 	if int64(len(b)) > max {
 		return nil, errs.E(errs.TooLarge, "%s %s: the answer is larger than %d bytes", method, redact(u), max)
@@ -155,9 +155,15 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 		return nil, errs.E(errs.Unsupported, "%s %s: the answer is %q, not TAXII 2.1 JSON", method, redact(u), resp.Header.Get("Content-Type"))
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return nil, errs.E(errs.Malformed, "%s %s: the answer is not valid JSON: %v", method, redact(u), err)
+		return nil, cause(errs.E(errs.Malformed, "%s %s: the answer is not valid JSON", method, redact(u)), err)
 	}
 	return resp.Header, nil
+}
+
+// cause sets e's cause, which it unwraps to.
+func cause(e *errs.Error, err error) *errs.Error {
+	e.Err = err
+	return e
 }
 
 // mediaOK accepts application/taxii+json and application/stix+json of
