@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,51 @@ func TestFederationEndToEnd(t *testing.T) {
 		if code != 200 || json.Unmarshal(body, &vs) != nil || len(vs.Items) != 1 {
 			t.Fatalf("object %d on B: %d %s", n, code, body)
 		}
+	}
+}
+
+// TestPartnerCLI: bad input is refused with the field named and nothing
+// written; the credential never appears in what the CLI prints.
+func TestPartnerCLI(t *testing.T) {
+	data := t.TempDir()
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "cert-x", "--name", "CERT X", "--kind", "foreign_csirt")
+	base := []string{"partner", "add", "--data", data, "--slug", "cert-x", "--name", "CERT X", "--country", "FR", "--org", "cert-x",
+		"--api-root", "https://taxii.cert-x.example/api1/", "--collection", "c1", "--username", "jp"}
+	for name, c := range map[string]struct {
+		stdin string
+		extra []string
+		want  string
+	}{
+		"no credential":   {"", nil, "standard input"},
+		"bad direction":   {"tok\n", []string{"--direction", "sideways"}, "direction"},
+		"bad marking":     {"tok\n", []string{"--markings", "purple"}, "markings[0]"},
+		"unknown org":     {"tok\n", []string{"--org", "nobody"}, "org"},
+		"api root scheme": {"tok\n", []string{"--api-root", "file:///etc/passwd"}, "api_root"},
+	} {
+		cmd := exec.Command(binary, append(append([]string{}, base...), c.extra...)...)
+		cmd.Stdin = strings.NewReader(c.stdin)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: %v %s", name, err, out)
+		}
+	}
+	if list := kyojo(t, "", "partner", "list", "--data", data, "--json"); strings.TrimSpace(list) != "[]" {
+		t.Fatalf("refused adds wrote: %s", list)
+	}
+	out := kyojo(t, "s3cret-token\n", base...)
+	if !strings.Contains(out, "partner cert-x added") {
+		t.Fatalf("add: %s", out)
+	}
+	for _, args := range [][]string{{"partner", "list", "--data", data, "--json"}, {"partner", "show", "cert-x", "--data", data, "--json"}} {
+		if out := kyojo(t, "", args...); strings.Contains(out, "s3cret") || !strings.Contains(out, `"has_secret": true`) {
+			t.Fatalf("%v: %s", args, out)
+		}
+	}
+	if code, out := run("partner", "show", "nobody", "--data", data); code != 1 || !strings.Contains(out, "no partner") {
+		t.Fatalf("unknown partner: %d %s", code, out)
+	}
+	kyojo(t, "", "partner", "remove", "cert-x", "--data", data)
+	if code, _ := run("partner", "bogus"); code != 2 {
+		t.Fatalf("unknown subcommand: exit %d", code)
 	}
 }
