@@ -31,6 +31,8 @@ type Tx interface {
 	DeletePartner(ctx context.Context, id string) error // with its exchanges
 	SavePartnerState(ctx context.Context, id string, st State) error
 	AddExchange(ctx context.Context, e Exchange) error
+	// PruneExchanges deletes a partner's exchange records older than before.
+	PruneExchanges(ctx context.Context, partnerID string, before time.Time) error
 }
 
 // Store is the partner store.

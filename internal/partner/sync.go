@@ -175,6 +175,9 @@ func (f *Federation) finish(ctx context.Context, p Partner, st State, ex Exchang
 				return err
 			}
 		}
+		if err := tx.PruneExchanges(ctx, p.ID, st.LastAttempt.Add(-KeepExchanges)); err != nil {
+			return err
+		}
 		return tx.SavePartnerState(ctx, p.ID, st)
 	})
 	if werr != nil {
@@ -200,6 +203,9 @@ func (f *Federation) pageSize() int {
 	}
 	return f.PageSize
 }
+
+// KeepExchanges is how long exchange records are kept.
+const KeepExchanges = 90 * 24 * time.Hour
 
 // maxPages bounds one exchange; the next one goes on from the bookmark.
 const maxPages = 200

@@ -212,3 +212,9 @@ func (t partnerTx) AddExchange(ctx context.Context, e partner.Exchange) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.PartnerID, micros(e.At), string(e.Direction), e.ObjectsIn, e.ObjectsOut, e.Failed, e.Error, e.Duration.Microseconds())
 	return t.o.mapErr(err, "add exchange")
 }
+
+// PruneExchanges implements partner.Tx.
+func (t partnerTx) PruneExchanges(ctx context.Context, partnerID string, before time.Time) error {
+	_, err := t.o.exec(ctx, `DELETE FROM partner_exchanges WHERE partner_id = ? AND at < ?`, partnerID, micros(before))
+	return t.o.mapErr(err, "prune exchanges")
+}

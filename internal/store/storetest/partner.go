@@ -110,6 +110,10 @@ func testPartners(t *testing.T, db *store.DB) {
 	if err != nil || len(ex) != 2 || ex[0].ObjectsOut != 2 || ex[0].Duration != 1500*time.Microsecond || !ex[1].At.Equal(t0.Add(time.Second)) {
 		t.Fatalf("exchanges %+v %v", ex, err)
 	}
+	err = db.Partners().Transact(ctx, func(tx partner.Tx) error { return tx.PruneExchanges(ctx, p.ID, t0.Add(time.Second)) })
+	if _, ex, _ := svc.Exchanges(ctx, sys, "cert-x", 10); err != nil || len(ex) != 2 || !ex[1].At.Equal(t0.Add(time.Second)) {
+		t.Fatalf("after pruning: %+v %v", ex, err)
+	}
 	// Changing the endpoint resets the bookmarks.
 	in.APIRoot = "https://taxii2.cert-x.example/api1/"
 	if _, err := svc.Update(ctx, sys, "cert-x", in); err != nil {
