@@ -122,6 +122,26 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, ref string, in I
 	return p, err
 }
 
+// SetDisabled stops (true) or resumes (false) the exchanges with a
+// partner; its bookmarks are kept.
+func (s *Service) SetDisabled(ctx context.Context, a identity.Actor, ref string, disabled bool) (Partner, error) {
+	if err := policy.Decide(a.Viewer, policy.ManagePartners, policy.Target{}); err != nil {
+		return Partner{}, s.deny(ctx, a, "partner.update", ref, err)
+	}
+	p, err := s.lookup(ctx, ref)
+	if err != nil {
+		return Partner{}, err
+	}
+	p.Disabled, p.UpdatedAt = disabled, s.clock()
+	err = s.store.Transact(ctx, func(tx Tx) error {
+		if err := tx.UpdatePartner(ctx, p); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, a.Record(p.UpdatedAt, "partner.update", "partner", p.ID, p.OrgID, audit.Success, summary(p)))
+	})
+	return p, err
+}
+
 // Delete removes a partner and its exchange records.
 func (s *Service) Delete(ctx context.Context, a identity.Actor, ref string) error {
 	if err := policy.Decide(a.Viewer, policy.ManagePartners, policy.Target{}); err != nil {

@@ -171,3 +171,18 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// partnerToggle handles POST /partners/{ref}/disable and /enable.
+func (u *UI) partnerToggle(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !u.checkForm(w, r) {
+			return
+		}
+		p, err := u.d.Partners.SetDisabled(r.Context(), actorOf(r), r.PathValue("ref"), disabled)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/partners/"+p.Slug, http.StatusSeeOther)
+	}
+}

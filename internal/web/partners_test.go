@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -55,10 +56,27 @@ func TestPartnerPages(t *testing.T) {
 		}
 	}
 
+	// Stop and resume the exchanges, with the form token.
+	status, body, _ = admin.post("/partners/cert-x/disable", url.Values{"csrf": {admin.token("/partners/cert-x", "/partners/cert-x/disable")}})
+	wantStatus(t, "disable", status, http.StatusSeeOther, body)
+	if p, _ := h.Partners.Get(ctx, sys, "cert-x"); !p.Disabled {
+		t.Fatal("not disabled")
+	}
+	_, body, _ = admin.get("/partners/cert-x")
+	wantContains(t, "disabled partner", body, "Resume exchanges", "disabled")
+	status, body, _ = admin.post("/partners/cert-x/enable", url.Values{"csrf": {admin.token("/partners/cert-x", "/partners/cert-x/enable")}})
+	wantStatus(t, "enable", status, http.StatusSeeOther, body)
+	if status, _, _ := admin.post("/partners/cert-x/disable", url.Values{}); status != http.StatusForbidden && status != http.StatusBadRequest {
+		t.Errorf("disable without a form token: %d", status)
+	}
+
 	alice := signIn(t, h, "alice") // Japanese, organisation administrator
 	_, body, _ = alice.get("/")
 	if strings.Contains(body, `href="/partners"`) {
 		t.Error("alice is offered the partner pages")
+	}
+	if status, _, _ := alice.post("/partners/cert-x/disable", url.Values{"csrf": {alice.tok()}}); status != http.StatusForbidden {
+		t.Errorf("alice disables a partner: %d", status)
 	}
 	for _, path := range []string{"/partners", "/partners/cert-x", "/partners/clients"} {
 		if status, body, _ := alice.get(path); status != http.StatusForbidden {

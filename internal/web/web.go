@@ -134,6 +134,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /partners", u.signedIn(u.partnerList))
 		mux.HandleFunc("GET /partners/clients", u.signedIn(u.taxiiClients))
 		mux.HandleFunc("GET /partners/{ref}", u.signedIn(u.partnerShow))
+		mux.HandleFunc("POST /partners/{ref}/disable", u.signedIn(u.partnerToggle(true)))
+		mux.HandleFunc("POST /partners/{ref}/enable", u.signedIn(u.partnerToggle(false)))
 	}
 
 	mux.HandleFunc("/", u.notFound)
