@@ -21,7 +21,9 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/server"
+	"github.com/kyojo-hub/kyojo/internal/taxiiclient"
 	"github.com/kyojo-hub/kyojo/internal/witness"
 )
 
@@ -100,7 +102,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rpzRT, err := startRPZ(loopCtx, env, cfg, db, intel.DefaultDecay, nil, log)
+	rpzRT, err := startRPZ(loopCtx, env, cfg, db, iopt.Decay, nil, log)
 	if err != nil {
 		return err
 	}
@@ -123,6 +125,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
 	defer inc.Wait()
 	services.Incidents = inc
+	partners, err := openPartners(cfg, db)
+	if err != nil {
+		return err
+	}
+	if cfg.Federation {
+		// Exchanges with the registered partners (package partner).
+		fed := &partner.Federation{Partners: partners, Intel: iv, Log: log,
+			Connect: taxiiclient.Connector(cfg.FederationLocal, time.Minute)}
+		loops.Add(1)
+		go func() { defer loops.Done(); fed.Run(loopCtx, time.Second) }()
+		defer func() { stopLoops(); loops.Wait() }()
+	}
+	services.Partners = partners
 	handler, reg := server.Handler(services, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	if rpzRT != nil && rpzRT.resolver != nil {

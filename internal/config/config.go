@@ -45,6 +45,9 @@ type Config struct {
 	TAXIIKey        string        `key:"taxii-key" help:"secret that signs TAXII paging tokens; every node of a hub needs the same (default: one kept in the data directory)" secret:"true"`
 	WitnessURL      string        `key:"witness-url" help:"another kyojo hub that co-signs this ledger's checkpoints, e.g. https://hub.partner.example"`
 	WitnessToken    string        `key:"witness-token" help:"the API token that witness hub issued to this hub" secret:"true"`
+	PartnerKey      string        `key:"partner-key" help:"secret that seals the credentials of federation partners (default: one kept in the data directory)" secret:"true"`
+	Federation      bool          `key:"federation" help:"exchange intelligence with the registered partners on this node (exactly one node of a hub)"`
+	FederationLocal bool          `key:"federation-allow-private" help:"let federation reach loopback and private addresses (partners inside your own network, tests)"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
 
@@ -78,6 +81,7 @@ func Default() Config {
 		LogFormat:       "json",
 		ShutdownTimeout: 15 * time.Second,
 		Ledger:          true,
+		Federation:      true,
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
 		EventMaxAge:     30 * 24 * time.Hour,

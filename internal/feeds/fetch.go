@@ -37,15 +37,11 @@ func Blocked(a netip.Addr) bool {
 		netip.MustParsePrefix("240.0.0.0/4").Contains(a) || netip.MustParsePrefix("64:ff9b::/96").Contains(a)
 }
 
-// Get fetches u and returns its body, at most MaxFetch bytes. The address
-// check runs on every connection the client makes (redirects included), on
-// the address actually dialled, so DNS tricks cannot bypass it.
-func (f Fetcher) Get(ctx context.Context, u string) (io.ReadCloser, error) {
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		return nil, errs.F(errs.Invalid, "url", "must be an http or https URL")
-	}
-	dialer := &net.Dialer{Timeout: 15 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
+// Dialer returns a dialer that checks the address of every connection it
+// makes (the address actually dialled, so DNS tricks cannot bypass it):
+// unless allowPrivate, a Blocked address is refused with refused(a).
+func Dialer(allowPrivate bool, refused func(netip.Addr) error) *net.Dialer {
+	return &net.Dialer{Timeout: 15 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {
 			return err
@@ -54,11 +50,24 @@ func (f Fetcher) Get(ctx context.Context, u string) (io.ReadCloser, error) {
 		if err != nil {
 			return err
 		}
-		if !f.AllowPrivate && Blocked(a) {
-			return errs.F(errs.Forbidden, "url", "%s resolves to %s, a loopback, private or reserved address; the hub administrator must allow private addresses for this", pu.Host, a)
+		if !allowPrivate && Blocked(a) {
+			return refused(a)
 		}
 		return nil
 	}}
+}
+
+// Get fetches u and returns its body, at most MaxFetch bytes. The address
+// check runs on every connection the client makes (redirects included), on
+// the address actually dialled, so DNS tricks cannot bypass it.
+func (f Fetcher) Get(ctx context.Context, u string) (io.ReadCloser, error) {
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return nil, errs.F(errs.Invalid, "url", "must be an http or https URL")
+	}
+	dialer := Dialer(f.AllowPrivate, func(a netip.Addr) error {
+		return errs.F(errs.Forbidden, "url", "%s resolves to %s, a loopback, private or reserved address; the hub administrator must allow private addresses for this", pu.Host, a)
+	})
 	timeout := f.Timeout
 	if timeout == 0 {
 		timeout = 5 * time.Minute

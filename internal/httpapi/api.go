@@ -20,6 +20,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
@@ -42,6 +43,7 @@ type Deps struct {
 	Monitor   *monitor.Service // GSOC monitoring: sensors, ingest, alerts; nil: the routes are absent
 	// Incidents serves the incident cases; nil: the routes are absent.
 	Incidents *incident.Service
+	Partners  *partner.Service // federation partners; nil: the partner routes answer 503
 }
 
 // API is the REST API. It holds no mutable state and is safe for
@@ -92,6 +94,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.rpzRoutes()...)
 	rs = append(rs, a.monitorRoutes()...)
 	rs = append(rs, a.incidentRoutes()...)
+	rs = append(rs, a.partnerRoutes()...)
 	return rs
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 )
 
 // operation documents one route. The list below is written apart from the
@@ -186,6 +187,18 @@ var operations = []operation{
 	{method: "GET", path: "/top-indicators", id: "topIndicators", tag: "monitoring", summary: "The indicators most seen in monitored traffic",
 		query:  []param{{"org", "only this organisation (id or slug)", ""}, {"since", "alerts last seen since (RFC 3339; default a day ago)", "date-time"}},
 		status: 200, resp: typeOf[items[monitor.TopIndicator]](), fails: []int{400, 403, 422}},
+	{method: "GET", path: "/partners", id: "listPartners", tag: "partners", summary: "Federation partners with their health (hub administrators)",
+		status: 200, resp: typeOf[items[partner.View]](), fails: []int{403, 503}},
+	{method: "POST", path: "/partners", id: "createPartner", tag: "partners", summary: "Register a partner; secret is sealed and never answered (hub administrators)",
+		body: typeOf[partner.Input](), status: 201, resp: typeOf[partner.View](), fails: []int{400, 403, 404, 409, 413, 415, 422, 503}},
+	{method: "GET", path: "/partners/{ref}", id: "getPartner", tag: "partners", summary: "Read one partner (hub administrators)",
+		status: 200, resp: typeOf[partner.View](), fails: []int{403, 404, 503}},
+	{method: "PUT", path: "/partners/{ref}", id: "updatePartner", tag: "partners", summary: "Change a partner; an empty secret keeps the stored one; a new endpoint or collection resets the bookmarks (hub administrators)",
+		body: typeOf[partner.Input](), status: 200, resp: typeOf[partner.View](), fails: []int{400, 403, 404, 409, 413, 415, 422, 503}},
+	{method: "DELETE", path: "/partners/{ref}", id: "deletePartner", tag: "partners", summary: "Remove a partner, its credential and its exchange records (hub administrators)",
+		status: 204, fails: []int{403, 404, 503}},
+	{method: "GET", path: "/partners/{ref}/exchanges", id: "listPartnerExchanges", tag: "partners", summary: "A partner's latest exchanges, newest first: objects in and out, failures, errors (hub administrators)",
+		query: []param{{"limit", "how many (1 to 1000, default 100)", "int32"}}, status: 200, resp: typeOf[items[partner.Exchange]](), fails: []int{400, 403, 404, 503}},
 }
 
 var tags = []obj{
@@ -200,6 +213,7 @@ var tags = []obj{
 	{"name": "evidence", "description": "Law-enforcement requests for retained data and forensic bundles"},
 	{"name": "retention", "description": "Retention rules and legal holds"},
 	{"name": "monitoring", "description": "GSOC monitoring: sensors, event ingest, alerts"},
+	{"name": "partners", "description": "Federation partners reached over TAXII 2.1: registry, outbound policy, exchanges, health"},
 	{"name": "meta", "description": "This description"},
 }
 

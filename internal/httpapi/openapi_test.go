@@ -169,7 +169,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	h := hubtest.New(t)
 	d := fetchSpec(t, h)
 	ops := operations(d)
-	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor, Incidents: h.Incidents}).Routes()
+	routes := httpapi.New(httpapi.Deps{Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor, Incidents: h.Incidents, Partners: h.Partners}).Routes()
 	for _, r := range routes {
 		if ops[r] == nil {
 			t.Errorf("route %q is not in the document", r)
@@ -202,7 +202,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(alerts.Items) != 1 {
 		t.Fatalf("alerts: %+v", alerts)
 	}
-	refs := map[string]string{"objects": objID, "organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
+	ok(t, h, req{as: admin, method: "POST", path: "/partners", body: `{"slug":"cert-x","name":"CERT X","country":"FR","org":"isp-a",
+		"api_root":"https://taxii.cert-x.example/api1/","collection":"c1","direction":"pull","username":"kyojo","secret":"s","markings":["clear"]}`}, 201, nil)
+	refs := map[string]string{"partners": "cert-x", "objects": objID, "organizations": "mof", "communities": "gov", "users": "bob", "tokens": tok.ID,
 		"evidence": rq.ID, "audit": "1", "/retention/rules": rule.ID, "/retention/holds": hold.ID}
 	var feed, sub, rep struct{ ID string }
 	ok(t, h, req{as: admin, method: "POST", path: "/rpz/feeds", body: `{"zone":"rpz.test."}`}, 201, &feed)
@@ -219,7 +221,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for k := range ops {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	// Deletions last, so that what they delete is read first.
+	sort.Slice(keys, func(i, j int) bool {
+		di, dj := strings.HasPrefix(keys[i], "DELETE "), strings.HasPrefix(keys[j], "DELETE ")
+		if di != dj {
+			return dj
+		}
+		return keys[i] < keys[j]
+	})
 	for _, key := range keys {
 		t.Run(key, func(t *testing.T) {
 			if !slices.Contains(routes, key) {

@@ -87,6 +87,12 @@ const SessionCookie = "kyojo_session"
 // cookie only leaves the request anonymous, so the UI can send the person to
 // the sign-in page. Handlers decide whether anonymous is enough.
 func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handler {
+	return AuthWith(svc, trustProxy, WriteProblem)
+}
+
+// AuthWith is Auth answering refused credentials with writeErr instead of
+// problem+json (TAXII answers with its own error objects).
+func AuthWith(svc *identity.Service, trustProxy bool, writeErr func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
@@ -103,7 +109,7 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 				from.Via = "api"
 				a, u, err := authenticateHeader(ctx, svc, r, h, from)
 				if err != nil {
-					WriteProblem(w, r, err)
+					writeErr(w, r, err)
 					return
 				}
 				actor = a
@@ -115,7 +121,7 @@ func Auth(svc *identity.Service, trustProxy bool) func(http.Handler) http.Handle
 					ctx = context.WithValue(ctx, keyUser, u)
 					ctx = context.WithValue(ctx, keySession, identity.HashSecret(c.Value))
 				} else if !errs.Is(err, errs.Unauthenticated) {
-					WriteProblem(w, r, err)
+					writeErr(w, r, err)
 					return
 				}
 			}

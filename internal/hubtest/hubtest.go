@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
 	"github.com/kyojo-hub/kyojo/internal/store"
@@ -50,6 +51,8 @@ type Hub struct {
 	// escalation playbook invites npa, evidence files go to a temporary
 	// folder.
 	Incidents *incident.Service
+
+	Partners *partner.Service // the federation partner registry (key: PartnerKey)
 }
 
 // RefreshIndicators loads new and changed indicators into the matcher, as
@@ -60,6 +63,9 @@ func (h *Hub) RefreshIndicators(t testing.TB) {
 		t.Fatal(err)
 	}
 }
+
+// PartnerKey is the test hub's partner credential key.
+const PartnerKey = "test partner key, 32 bytes long!"
 
 // Anchor appends the audit trail to the ledger and signs a checkpoint, as
 // the server's background loop does.
@@ -140,8 +146,13 @@ func New(t testing.TB) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor, Incidents: h.Incidents},
-		server.Options{Version: "test"})
+	seal, err := partner.NewSealer([]byte(PartnerKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Partners = partner.NewService(db.Partners(), db, seal, nil)
+	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: h.Evidence, Intel: h.Intel, Monitor: h.Monitor, Incidents: h.Incidents,
+		Partners: h.Partners}, server.Options{Version: "test"})
 	h.Server = httptest.NewServer(handler)
 	h.URL = h.Server.URL
 	t.Cleanup(h.Server.Close)

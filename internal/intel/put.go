@@ -163,9 +163,28 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 		if err != nil {
 			return err
 		}
+		// Objects whose id the store does not have, appearing once in the
+		// input, are inserted together (in key order) at the end; the
+		// others one by one, as versions.
+		ids := make([]string, len(objs))
+		times := map[string]int{}
+		for i, o := range objs {
+			ids[i] = o.ID
+			times[o.ID]++
+		}
+		known, err := tx.LatestMeta(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var fresh []Object
 		for i, pd := range todo {
 			if err := hidden[i]; err != nil {
 				res.add(rejected(pd.idx, pd.o.ID, err))
+				continue
+			}
+			if _, ok := known[pd.o.ID]; !ok && times[pd.o.ID] == 1 {
+				fresh = append(fresh, pd.o)
+				res.add(Item{Index: pd.idx, ID: pd.o.ID, Status: Created})
 				continue
 			}
 			st, err := s.putOne(ctx, tx, a, pd.o)
@@ -177,6 +196,10 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 				continue
 			}
 			res.add(Item{Index: pd.idx, ID: pd.o.ID, Status: st})
+		}
+		sort.Slice(fresh, func(i, j int) bool { return fresh[i].ID < fresh[j].ID })
+		if err := tx.PutNew(ctx, fresh); err != nil {
+			return err
 		}
 		detail := map[string]any{"source": source, "created": res.Created, "updated": res.Updated,
 			"skipped": res.Skipped, "rejected": res.Rejected, "tlp": dist.TLP}

@@ -119,14 +119,17 @@ const (
 	// ManageRPZ defines RPZ feeds and subscribers, decides false-positive
 	// reports and edits the allowlist: hub administrators only.
 	ManageRPZ Action = "rpz.manage"
+	// Partners: the registry of foreign CSIRTs and partner hubs this hub
+	// exchanges intelligence with over TAXII (hub administrators only).
+	ManagePartners Action = "partner.manage" // add, change, remove partners and their credentials
+	ReadPartners   Action = "partner.read"   // see the registry, exchanges and health
 )
 
 var writes = map[Action]bool{
 	CreateOrg: true, UpdateOrg: true, UpdateOrgPOC: true, ManageCommunity: true,
 	ManageUsers: true, GrantRole: true, GrantCompartment: true, ManageOwnTokens: true, ManageAnyTokens: true,
 	FileRequest: true, DecideRequest: true, ProduceBundle: true, ManageRetention: true, Witness: true,
-	ShareIntel: true,
-	ManageRPZ:  true,
+	ShareIntel: true, ManageRPZ: true, ManagePartners: true,
 }
 
 // Target is what the action is on. Fields not relevant to an action are ignored.
@@ -216,6 +219,8 @@ func decide(v Viewer, a Action, t Target) (bool, string) {
 		return hub, "only a hub administrator may manage the RPZ feeds"
 	case ShareIntel:
 		return v.Role.rank() >= Analyst.rank(), "read-only members may not publish intelligence"
+	case ManagePartners, ReadPartners:
+		return hub, "only a hub administrator may see or change the partner registry"
 	case Witness:
 		return hub || (v.OrgKind == ForeignCSIRT && v.Role.rank() >= Analyst.rank()),
 			"only a hub administrator or a partner hub (a foreign CSIRT member) may ask for a co-signature"

@@ -25,6 +25,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 	"github.com/kyojo-hub/kyojo/internal/taxii"
 	"github.com/kyojo-hub/kyojo/internal/web"
@@ -58,6 +59,10 @@ type Services struct {
 	Monitor   *monitor.Service // GSOC monitoring; nil: not served
 	// Incidents serves incident cases (API and UI); nil: not served.
 	Incidents *incident.Service
+	// Partners is the federation partner registry: its outbound policy
+	// applies to what partners' accounts read over TAXII; the REST API and
+	// the UI manage it. nil: no federation.
+	Partners *partner.Service
 }
 
 // Handler returns kyojo's whole HTTP handler and the metrics registry it
@@ -118,18 +123,28 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 		}
 	}
 	httpapi.New(httpapi.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents, Partners: sv.Partners}).Register(mux)
 	if sv.Intel != nil {
 		st := sv.TAXIIStatus
 		if st == nil {
 			st, _ = svc.Store().(taxii.StatusStore)
 		}
 		if st != nil {
-			taxii.New(taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}).Register(mux)
+			deps := taxii.Deps{Identity: svc, Intel: sv.Intel, Status: st, Key: opt.TAXIIKey}
+			if sv.Partners != nil {
+				deps.Outbound = func(ctx context.Context, a identity.Actor) (func(intel.Object) bool, error) {
+					m, err := sv.Intel.Member(ctx, a)
+					if err != nil {
+						return nil, err
+					}
+					return sv.Partners.OutboundFilter(ctx, a.OrgID, m)
+				}
+			}
+			taxii.New(deps).Register(mux)
 		}
 	}
 	web.New(web.Deps{Identity: svc, Evidence: sv.Evidence, Intel: sv.Intel, Version: opt.Version, SecureCookie: opt.SecureCookie,
-		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents}).Register(mux)
+		RPZ: sv.RPZ, RPZStatus: sv.RPZStatus, Monitor: sv.Monitor, Incidents: sv.Incidents, Partners: sv.Partners}).Register(mux)
 
 	observe := func(r *http.Request, route string, status int, d time.Duration) {
 		if route == "" {
@@ -142,7 +157,13 @@ func Handler(sv Services, opt Options) (http.Handler, *prometheus.Registry) {
 	if sv.RPZStatus != nil {
 		h = warnBlocked(sv.RPZStatus, h)
 	}
-	h = httpx.Auth(svc, opt.TrustProxy)(h)
+	h = httpx.AuthWith(svc, opt.TrustProxy, func(w http.ResponseWriter, r *http.Request, err error) {
+		if strings.HasPrefix(r.URL.Path, taxii.Prefix) {
+			taxii.WriteError(w, r, err) // TAXII clients get TAXII error objects
+			return
+		}
+		httpx.WriteProblem(w, r, err)
+	})(h)
 	h = securityHeaders(h)
 	h = httpx.Base(opt.Log, observe)(h)
 	return h, reg

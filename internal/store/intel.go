@@ -300,7 +300,19 @@ func (o *ops) intelList(ctx context.Context, f intel.Filter) ([]intel.Stored, er
 		args = append(args, `%"`+escapeLike(f.Community)+`"%`)
 	}
 	if !f.AddedAfter.IsZero() {
-		q += ` AND added_at > ?`
+		// date_added never decreases in store order (addedFloor): start
+		// at the first row added after the time instead of scanning to it
+		// (one lower bound on seq, so that the planner seeks to it; the
+		// unary plus keeps it off the added_at index for the page itself).
+		var first int64
+		err := o.queryRow(ctx, `SELECT seq FROM intel_objects WHERE added_at > ? ORDER BY added_at, seq LIMIT 1`, micros(f.AddedAfter)).Scan(&first)
+		if err == sql.ErrNoRows {
+			return []intel.Stored{}, nil
+		} else if err != nil {
+			return nil, o.mapErr(err, "added_after")
+		}
+		args[0] = max(f.AfterSeq, first-1)
+		q += ` AND +added_at > ?`
 		args = append(args, micros(f.AddedAfter))
 	}
 	if f.Revoked != nil {
@@ -372,11 +384,16 @@ func (o *ops) intelPut(ctx context.Context, obj intel.Object) error {
 	if !obj.Created.IsZero() {
 		created = micros(obj.Created)
 	}
+	floor, err := o.addedFloor(ctx)
+	if err != nil {
+		return err
+	}
+	added := max(micros(obj.AddedAt), floor)
 	d := obj.Dist
 	_, err = o.exec(ctx, `INSERT INTO intel_objects (id, modified, type, created, revoked, latest, added_at, source, raw, tlp,
 		author_org, author_user, anonymous, communities, orgs, users, compartments, valid_from, valid_until, confidence, vals)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, latest, micros(obj.AddedAt), obj.Source, string(obj.Raw),
+		obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, latest, added, obj.Source, string(obj.Raw),
 		string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities), jsonList(d.Orgs), jsonList(d.Users),
 		jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil), obj.Confidence, encodeValues(obj.Values))
 	if err != nil {
@@ -571,6 +588,10 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		vals = vals[:0]
 		return t.o.mapErr(err, "insert values")
 	}
+	floor, err := t.o.addedFloor(ctx)
+	if err != nil {
+		return err
+	}
 	args := make([]any, 0, objRows*nObj)
 	for start := 0; start < len(objs); start += objRows {
 		chunk := objs[start:min(start+objRows, len(objs))]
@@ -581,7 +602,8 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 				created = micros(obj.Created)
 			}
 			d := obj.Dist
-			args = append(args, obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, true, micros(obj.AddedAt),
+			floor = max(floor, micros(obj.AddedAt))
+			args = append(args, obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, true, floor,
 				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities),
 				jsonList(d.Orgs), jsonList(d.Users), jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
 				obj.Confidence, encodeValues(obj.Values))
@@ -617,4 +639,17 @@ func rowsOf(n, cols int) string {
 		b.WriteString(row)
 	}
 	return b.String()
+}
+
+// addedFloor is the date_added of the latest stored row (0 when none): a
+// write stamps its rows with at least this, so that date_added never
+// decreases in store order, which TAXII's added_after relies on. It runs
+// after serialize, under the sequence lock.
+func (o *ops) addedFloor(ctx context.Context) (int64, error) {
+	var last int64
+	err := o.queryRow(ctx, `SELECT added_at FROM intel_objects ORDER BY seq DESC LIMIT 1`).Scan(&last)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return last, o.mapErr(err, "latest date added")
 }

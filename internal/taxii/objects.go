@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
+	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/stix"
 )
@@ -175,6 +177,23 @@ func (s *Server) pageOf(r *http.Request, c Collection, endpoint string, q query)
 		p.more = true
 		p.next = s.next(cursor{Seq: after, User: a.UserID, Endpoint: endpoint})
 	}
+	if s.d.Outbound != nil {
+		// A partner's account: what may not leave for it is left out of
+		// the page (the cursor above still moves past it).
+		keep, err := s.d.Outbound(ctx, a)
+		if err != nil {
+			return page{}, err
+		}
+		if keep != nil {
+			kept := p.rows[:0:0]
+			for _, st := range p.rows {
+				if keep(st.Object) {
+					kept = append(kept, st)
+				}
+			}
+			p.rows = kept
+		}
+	}
 	return p, nil
 }
 
@@ -207,8 +226,29 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.logPull(r, c, "objects", q, p); err != nil {
+		return err
+	}
 	s.writeEnvelope(w, p)
 	return nil
+}
+
+// logPull records which client pulled what from which collection, for the
+// hub administrators' view of TAXII clients: one audit record per page.
+func (s *Server) logPull(r *http.Request, c Collection, endpoint string, q query, p page) error {
+	ctx, a := r.Context(), httpx.Actor(r.Context())
+	d := map[string]any{"endpoint": endpoint, "objects": len(p.rows), "more": p.more, "paged": q.next != ""}
+	if !q.f.AddedAfter.IsZero() {
+		d["added_after"] = stamp(q.f.AddedAfter)
+	}
+	if len(p.rows) > 0 {
+		d["first_added"], d["last_added"] = stamp(p.rows[0].AddedAt), stamp(p.rows[len(p.rows)-1].AddedAt)
+	}
+	if len(q.f.Types) > 0 {
+		d["types"] = q.f.Types
+	}
+	rec := a.Record(s.d.Now().UTC(), "taxii.pull", "taxii_collection", c.ID, a.OrgID, audit.Success, d)
+	return s.d.Identity.Store().Transact(ctx, func(tx identity.Tx) error { return tx.AppendAudit(ctx, rec) })
 }
 
 func (s *Server) writeEnvelope(w http.ResponseWriter, p page) {
@@ -318,6 +358,9 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := s.pageOf(r, c, "manifest", q)
 	if err != nil {
+		return err
+	}
+	if err := s.logPull(r, c, "manifest", q, p); err != nil {
 		return err
 	}
 	out := Manifest{More: p.more, Next: p.next}

@@ -73,6 +73,10 @@ type Deps struct {
 	Key   []byte
 	Title string // the discovery title; "kyojo" when empty
 	Now   func() time.Time
+	// Outbound, when set, returns the rule every object served to a
+	// reader must pass besides visibility, or nil for none: the partner
+	// registry's outbound policy for the accounts of federation partners.
+	Outbound func(ctx context.Context, a identity.Actor) (func(intel.Object) bool, error)
 }
 
 // Server is the TAXII 2.1 server. It holds no mutable state and is safe
@@ -255,6 +259,10 @@ var titles = map[int]string{
 	http.StatusInternalServerError:   "Internal error",
 	http.StatusServiceUnavailable:    "Service unavailable",
 }
+
+// WriteError writes err as a TAXII error message, for the middleware in
+// front of the server (authentication) to answer TAXII clients in kind.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, err) }
 
 // writeError writes err as a TAXII error message. Internal errors say only
 // "internal error"; their cause goes to the log.

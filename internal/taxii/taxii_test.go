@@ -92,9 +92,10 @@ func TestAuthentication(t *testing.T) {
 		"unknown scheme":               {auth: "Digest abc"},
 		"basic, token altered":         {auth: basic("carol", h.Tokens["carol"]+"x")},
 	} {
-		c.path = "collections/"
-		if got := do(t, h, c); got.status != http.StatusUnauthorized {
-			t.Errorf("%s: %d %s", name, got.status, got.body)
+		for _, path := range []string{"collections/", "/taxii2/"} {
+			c.path = path
+			// A TAXII error object, not problem+json, on every endpoint.
+			taxiiError(t, name+" "+path, do(t, h, c), http.StatusUnauthorized)
 		}
 	}
 }

@@ -143,10 +143,8 @@ func TestIntelListAgeAndScore(t *testing.T) {
 	h := hubtest.New(t)
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	green := intel.Sharing{TLP: policy.Green}
-	// Hashes decay slowly: today, their scores are their confidences.
-	imported(t, h, "alice", "import:sure", oneIndicator("indicator--9b2e0c55-52b0-4c5e-9a51-000000000001", strings.Repeat("1", 64), now, 90), green, 1, 0)
-	imported(t, h, "alice", "import:unsure", oneIndicator("indicator--9b2e0c55-52b0-4c5e-9a51-000000000002", strings.Repeat("2", 64), now, 20), green, 1, 0)
-	// One object stored on the hub 40 days ago.
+	// One object stored on the hub 40 days ago (first: date_added never
+	// decreases in store order).
 	old := "indicator--9b2e0c55-52b0-4c5e-9a51-000000000003"
 	at := time.Now().Add(-40 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
 	raw := `{"type":"indicator","spec_version":"2.1","id":"` + old + `","created":"` + at.Format("2006-01-02T15:04:05.000Z") +
@@ -162,6 +160,9 @@ func TestIntelListAgeAndScore(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Hashes decay slowly: today, their scores are their confidences.
+	imported(t, h, "alice", "import:sure", oneIndicator("indicator--9b2e0c55-52b0-4c5e-9a51-000000000001", strings.Repeat("1", 64), now, 90), green, 1, 0)
+	imported(t, h, "alice", "import:unsure", oneIndicator("indicator--9b2e0c55-52b0-4c5e-9a51-000000000002", strings.Repeat("2", 64), now, 20), green, 1, 0)
 	carol := signIn(t, h, "carol")
 	for _, tc := range []struct {
 		query      string

@@ -20,6 +20,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/rpz"
 )
 
@@ -38,6 +39,8 @@ type Deps struct {
 	RPZStatus rpz.Status        // the running DNS side; nil when this node serves no zones
 	Monitor   *monitor.Service  // nil when the hub runs no monitoring: the GSOC pages and link are absent
 	Incidents *incident.Service // nil: the incident pages are absent
+	// Partners is the federation partner registry; nil: its pages are absent.
+	Partners *partner.Service
 }
 
 // UI is the web interface. It is safe for concurrent use: after New it
@@ -141,6 +144,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
 	}
 	u.registerIncidents(mux)
+	if u.d.Partners != nil {
+		mux.HandleFunc("GET /partners", u.signedIn(u.partnerList))
+		mux.HandleFunc("GET /partners/clients", u.signedIn(u.taxiiClients))
+		mux.HandleFunc("GET /partners/{ref}", u.signedIn(u.partnerShow))
+		mux.HandleFunc("POST /partners/{ref}/disable", u.signedIn(u.partnerToggle(true)))
+		mux.HandleFunc("POST /partners/{ref}/enable", u.signedIn(u.partnerToggle(false)))
+	}
 
 	mux.HandleFunc("/", u.notFound)
 }

@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"Evidence", testEvidence},
 		{"Intel", testIntel},
 		{"RPZ", testRPZ},
+		{"Partners", testPartners},
+		{"AddedOrder", testAddedOrder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
