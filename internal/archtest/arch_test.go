@@ -19,12 +19,13 @@ const module = "github.com/kyojo-hub/kyojo/internal/"
 var domain = map[string]bool{
 	"errs": true, "policy": true, "identity": true, "audit": true, "stix": true, "stix/pattern": true,
 	"intel": true, "rpz": true, "match": true, "incident": true, "route": true, "exercise": true, "kpi": true,
-	"monitor": true, "monitor/parse": true,
+	"monitor": true, "monitor/parse": true, "partner": true,
 }
 
 // adapters: each talks to one mechanism and must not import another.
 var adapters = map[string]bool{
 	"store/sqlite": true, "store/postgres": true, "httpapi": true, "web": true, "bus": true, "taxii": true,
+	"taxiiclient": true,
 }
 
 var forbiddenInDomain = []string{"database/sql", "net/http", "os/exec"}
