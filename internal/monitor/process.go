@@ -184,7 +184,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	raw := make(chan []byte, 1)
 	go func() { raw <- gzipBytes(m.Lines) }()
 	ix := p.ind.Current()
-	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.ind(ref).Dist) }
+	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.ind(ref).Dist) }
 	type key struct {
 		ref   int32
 		value string
