@@ -369,7 +369,13 @@ func (m *Monitor) TopIndicators(ctx context.Context, orgIDs []string, since time
 	return out, m.db.mapErr(rows.Err(), "top indicators")
 }
 
-// PurgeRaw implements monitor.Store.
+// BatchHorizon is how long processed batch ids are remembered: far past
+// any redelivery (JetStream's duplicate window is minutes, its ack wait
+// two minutes), so a batch is never counted twice.
+const BatchHorizon = 7 * 24 * time.Hour
+
+// PurgeRaw implements monitor.Store; it also forgets processed batch ids
+// older than BatchHorizon.
 func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
@@ -377,8 +383,11 @@ func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time) (int64, error) {
 		if err != nil {
 			return tx.mapErr(err, "purge raw")
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM monitor_batches WHERE processed_at < ?`, micros(now.Add(-BatchHorizon)))
+		return tx.mapErr(err, "forget batches")
 	})
 	return n, err
 }

@@ -142,4 +142,14 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 0 {
 		t.Errorf("raw after purge: %d", len(raw))
 	}
+	// Within the horizon a batch id is still known; past it, forgotten.
+	if ok, _, _ := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); ok {
+		t.Error("b1 applied again within the horizon")
+	}
+	if _, err := m.PurgeRaw(ctx, t0.Add(store.BatchHorizon+4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); !ok || err != nil {
+		t.Errorf("b1 past the horizon: applied %v, %v", ok, err)
+	}
 }
