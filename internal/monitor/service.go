@@ -367,6 +367,10 @@ func (s *Service) TopIndicators(ctx context.Context, a identity.Actor, org strin
 	return s.st.TopIndicators(ctx, orgs, since, limit)
 }
 
+// Escalates reports whether alerts can go to incidents on this hub (an
+// Escalator is wired in).
+func (s *Service) Escalates() bool { return s.proc != nil && s.proc.esc != nil }
+
 // Escalate sends an alert to an incident by hand. It returns
 // errs.Unavailable while no incident part is wired in.
 func (s *Service) Escalate(ctx context.Context, a identity.Actor, id string) (Alert, error) {
