@@ -150,6 +150,14 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 	applied := false
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
 		alerts, applied = nil, false
+		if m.db.Dialect() == "postgres" {
+			// Nodes applying batches of one organisation at once (or one
+			// batch twice) would each open the same alert or record the
+			// same id: they take turns (SQLite has one writer anyway).
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "monitor:"+b.OrgID); err != nil {
+				return tx.mapErr(err, "batch lock")
+			}
+		}
 		var one int
 		err := tx.queryRow(ctx, `SELECT 1 FROM monitor_batches WHERE id = ?`, b.ID).Scan(&one)
 		if err == nil {
@@ -157,13 +165,6 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 		}
 		if err := tx.mapErr(err, "batch"); !errs.Is(err, errs.NotFound) {
 			return err
-		}
-		if m.db.Dialect() == "postgres" && len(b.Hits) > 0 {
-			// Nodes applying batches of one organisation at once would each
-			// open the same alert: they take turns (SQLite has one writer).
-			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "monitor:"+b.OrgID); err != nil {
-				return tx.mapErr(err, "alert lock")
-			}
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO monitor_batches (id, sensor_id, org_id, received_at, processed_at, events, rejected)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.ProcessedAt), b.Events, b.Rejected); err != nil {
