@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -287,8 +286,7 @@ send. Reading the same file again counts nothing twice.`)
 		} else if f, err = os.Open(name); err != nil {
 			return err
 		}
-		abs, _ := filepath.Abs(name)
-		rc, err := svc.IngestReader(ctx, sn, f, "file:"+abs)
+		rc, err := svc.IngestReader(ctx, sn, f, "")
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -229,7 +229,9 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 }
 
 // IngestReader reads a (possibly gzip-compressed) stream and ingests it in
-// messages, for files and the CLI.
+// messages, for files and the CLI. With key empty, each message's id is
+// the hash of its lines: reading the same file again counts nothing twice,
+// and a file that grew counts its changed part.
 func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key string) (Receipt, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -245,7 +247,11 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 	var buf bytes.Buffer
 	lines := 0
 	flush := func() error {
-		rc, err := s.Ingest(ctx, sn, buf.Bytes(), key+"/"+itoa(chunk))
+		k := ""
+		if key != "" {
+			k = key + "/" + itoa(chunk)
+		}
+		rc, err := s.Ingest(ctx, sn, buf.Bytes(), k)
 		chunk++
 		total.Batches = append(total.Batches, rc.Batches...)
 		total.Lines += rc.Lines
