@@ -231,7 +231,8 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 // IngestReader reads a (possibly gzip-compressed) stream and ingests it in
 // messages, for files and the CLI. With key empty, each message's id is
 // the hash of its lines: reading the same file again counts nothing twice,
-// and a file that grew counts its changed part.
+// and a file that grew is counted again from its first changed batch of
+// MaxBatchLines lines (the lines of that batch read before count twice).
 func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key string) (Receipt, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
