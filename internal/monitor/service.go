@@ -23,7 +23,8 @@ import (
 // accepted); over capacity it returns errs.RateLimited or errs.Unavailable
 // and stores nothing. A message published twice with one id is delivered
 // once where the carrier can tell (NATS de-duplicates by Nats-Msg-Id), and
-// processed once in any case (Store.ApplyBatch).
+// processed once in any case (Store.ApplyBatch). m.Lines is valid only
+// during the call: a Publisher that keeps it copies it.
 type Publisher interface {
 	Publish(ctx context.Context, m Message) error
 }
@@ -169,13 +170,45 @@ type Receipt struct {
 // of the same batch is counted once. With no publisher the messages are
 // processed at once.
 func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string) (Receipt, error) {
+	var h zeekHeader
+	return s.ingest(ctx, sn, body, key, &h)
+}
+
+// zeekHeader is the last block of Zeek TSV header lines (#separator …
+// #fields …) seen, put in front of every later message of the stream so
+// that each message can be read on its own.
+type zeekHeader struct {
+	lines   []byte
+	inBlock bool
+}
+
+func (h *zeekHeader) see(line []byte) {
+	if len(line) == 0 || line[0] != '#' {
+		h.inBlock = false
+		return
+	}
+	if !h.inBlock {
+		h.lines, h.inBlock = h.lines[:0], true
+	}
+	h.lines = append(h.lines, line...)
+	if line[len(line)-1] != '\n' {
+		h.lines = append(h.lines, '\n')
+	}
+}
+
+func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string, h *zeekHeader) (Receipt, error) {
 	var rc Receipt
 	now := s.now()
 	part := 0
 	var tooLong int64
+	zeek := sn.Format == parse.FormatZeek
+	prefix := bytes.Clone(h.lines)
 	send := func(lines []byte, n int) error {
 		if n == 0 && tooLong == 0 {
 			return nil
+		}
+		if zeek && len(prefix) > 0 && (len(lines) == 0 || lines[0] != '#') {
+			lines = append(prefix, lines...)
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
@@ -206,6 +239,7 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 				return rc, err
 			}
 			start, n = i, 0
+			prefix = bytes.Clone(h.lines)
 		}
 		if end-i > parse.MaxLine+2 {
 			// Too long to carry: counted as rejected, not sent.
@@ -216,7 +250,11 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 			}
 			tooLong++
 			start, n, i = end, 0, end
+			prefix = bytes.Clone(h.lines)
 			continue
+		}
+		if zeek {
+			h.see(body[i:end])
 		}
 		n++
 		i = end
@@ -244,6 +282,7 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 		br = bufio.NewReaderSize(z, 1<<20)
 	}
 	var total Receipt
+	var hdr zeekHeader
 	chunk := 0
 	var buf bytes.Buffer
 	lines := 0
@@ -252,7 +291,7 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 		if key != "" {
 			k = key + "/" + itoa(chunk)
 		}
-		rc, err := s.Ingest(ctx, sn, buf.Bytes(), k)
+		rc, err := s.ingest(ctx, sn, buf.Bytes(), k, &hdr)
 		chunk++
 		total.Batches = append(total.Batches, rc.Batches...)
 		total.Lines += rc.Lines
