@@ -337,11 +337,16 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
+// gzips keeps compressors: each holds about a megabyte of state.
+var gzips = sync.Pool{New: func() any { z, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return z }}
+
 func gzipBytes(b []byte) []byte {
-	var out bytes.Buffer
-	z, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	out := bytes.NewBuffer(make([]byte, 0, len(b)/6+64))
+	z := gzips.Get().(*gzip.Writer)
+	z.Reset(out)
 	z.Write(b)
 	z.Close()
+	gzips.Put(z)
 	return out.Bytes()
 }
 
