@@ -384,10 +384,17 @@ const BatchHorizon = 7 * 24 * time.Hour
 
 // PurgeRaw implements monitor.Store; it also forgets processed batch ids
 // older than BatchHorizon.
-func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time) (int64, error) {
+func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time, held []string) (int64, error) {
 	var n int64
+	q, args := `DELETE FROM monitor_raw WHERE expires_at <= ?`, []any{micros(now)}
+	if len(held) > 0 {
+		q += ` AND org_id NOT IN (?` + strings.Repeat(", ?", len(held)-1) + `)`
+		for _, h := range held {
+			args = append(args, h)
+		}
+	}
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `DELETE FROM monitor_raw WHERE expires_at <= ?`, micros(now))
+		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return tx.mapErr(err, "purge raw")
 		}

@@ -172,7 +172,14 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 		t.Errorf("incident %q", got.Incident)
 	}
 	mustCode(t, m.SetIncident(ctx, "nope", "x"), errs.NotFound)
-	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute)); err != nil || n != 3 {
+	// A legal hold on the organisation keeps its raw events.
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), []string{a.ID}); err != nil || n != 1 {
+		t.Fatalf("purge under hold: %d %v", n, err)
+	}
+	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 2 {
+		t.Errorf("raw under hold: %d", len(raw))
+	}
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), nil); err != nil || n != 2 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 0 {
@@ -182,7 +189,7 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	if ok, _, _ := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); ok {
 		t.Error("b1 applied again within the horizon")
 	}
-	if _, err := m.PurgeRaw(ctx, t0.Add(store.BatchHorizon+4*time.Hour)); err != nil {
+	if _, err := m.PurgeRaw(ctx, t0.Add(store.BatchHorizon+4*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _, err := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); !ok || err != nil {
