@@ -38,6 +38,7 @@ func main() {
 	batch := flag.Int("batch", monitor.MaxBatchLines, "lines per ingest batch")
 	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
+	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	flag.Parse()
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "kyojo-bench-gsoc")
@@ -143,7 +144,7 @@ func main() {
 	fmt.Printf("read and parse only: %.0f events/s\n", parseRate)
 
 	// End to end through the embedded JetStream.
-	b, err := bus.Open(ctx, bus.Options{DataDir: dir, MaxBacklog: 2 << 30})
+	b, err := bus.Open(ctx, bus.Options{DataDir: dir, MaxBacklog: 2 << 30, Workers: *workers})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -62,10 +61,14 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			if n, err := db.Monitor().PurgeRaw(mctx, time.Now()); err != nil && mctx.Err() == nil {
-				log.Warn("raw event retention", "err", err)
-			} else if n > 0 {
-				log.Info("raw event batches past retention deleted", "batches", n)
+			if held, all, err := eventHolds(mctx, ev); err != nil {
+				log.Warn("raw event retention: reading legal holds", "err", err)
+			} else if !all {
+				if n, err := db.Monitor().PurgeRaw(mctx, time.Now(), held); err != nil && mctx.Err() == nil {
+					log.Warn("raw event retention", "err", err)
+				} else if n > 0 {
+					log.Info("raw event batches past retention deleted", "batches", n)
+				}
 			}
 			select {
 			case <-mctx.Done():
@@ -94,6 +97,28 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		b.Close()
 	}
 	return svc, stop, nil
+}
+
+// eventHolds returns the organisations whose events are under legal hold,
+// or all true when a hold covers every organisation's events.
+func eventHolds(ctx context.Context, ev *evidence.Service) (held []string, all bool, err error) {
+	if ev == nil {
+		return nil, false, nil
+	}
+	hs, err := ev.Holds(ctx, identity.System("monitor"))
+	if err != nil {
+		return nil, false, err
+	}
+	for _, h := range hs {
+		if h.Released != nil || (h.Kind != "" && h.Kind != "events") {
+			continue
+		}
+		if h.OrgID == "" {
+			return nil, true, nil
+		}
+		held = append(held, h.OrgID)
+	}
+	return held, false, nil
 }
 
 // eventRetention returns how long an organisation's raw events are kept:
@@ -287,8 +312,7 @@ send. Reading the same file again counts nothing twice.`)
 		} else if f, err = os.Open(name); err != nil {
 			return err
 		}
-		abs, _ := filepath.Abs(name)
-		rc, err := svc.IngestReader(ctx, sn, f, "file:"+abs)
+		rc, err := svc.IngestReader(ctx, sn, f, "")
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -166,6 +166,12 @@ func (b *Bus) Close() {
 	})
 }
 
+// DeleteStream deletes the stream and everything in it: for tests that
+// use a stream of their own on a shared server.
+func (b *Bus) DeleteStream(ctx context.Context) error {
+	return b.js.DeleteStream(ctx, b.opt.Stream)
+}
+
 // Headers of a message.
 const (
 	hSensor   = "Kyojo-Sensor"

@@ -250,3 +250,40 @@ func TestIngestBadInput(t *testing.T) {
 		t.Errorf("health after the 10 MB line: %+v", got.Health)
 	}
 }
+
+// TestIngestFormats sends each format the hub reads to a sensor of that
+// format and checks that the indicator is hit.
+func TestIngestFormats(t *testing.T) {
+	h := hubtest.New(t)
+	admin, bob := h.Tokens["admin"], h.Tokens["bob"]
+	ok(t, h, req{as: admin, method: "POST", path: "/objects?tlp=clear", body: indicator(7, "[ipv4-addr:value = '203.0.113.77']")}, 201, nil)
+	h.RefreshIndicators(t)
+	now := time.Now().UTC()
+	tests := []struct {
+		name, sensor, body string
+	}{
+		{"zeek tsv", `{"name":"zeek-tsv","format":"zeek"}`, "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n" + fmt.Sprintf("%d.5\t10.0.0.1\t203.0.113.77\n", now.Unix())},
+		{"zeek json", `{"name":"zeek-json","format":"zeek"}`, fmt.Sprintf(`{"_path":"conn","ts":"%s","id.orig_h":"10.0.0.1","id.resp_h":"203.0.113.77"}`+"\n", now.Format(time.RFC3339))},
+		{"syslog", `{"name":"fw","format":"syslog","kind":"firewall"}`, fmt.Sprintf("<34>1 %s fw kernel - - - DROP SRC=10.0.0.1 DST=203.0.113.77\n", now.Format(time.RFC3339))},
+		{"cef", `{"name":"proxy","format":"cef","kind":"proxy"}`, fmt.Sprintf("CEF:0|V|P|1|100|Blocked|5|rt=%d src=10.0.0.1 dst=203.0.113.77\n", now.UnixMilli())},
+		{"mapped json", `{"name":"edr","format":"json","kind":"edr","mapping":{"time":"@timestamp","src_ip":"source.ip","dst_ip":"destination.ip"}}`,
+			fmt.Sprintf(`{"@timestamp":"%s","source":{"ip":"10.0.0.1"},"destination":{"ip":"203.0.113.77"}}`+"\n", now.Format(time.RFC3339))},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, tok := addSensor(t, h, bob, tc.sensor)
+			ok(t, h, req{as: tok, method: "POST", path: "/ingest", body: tc.body}, 202, nil)
+			var got monitor.Sensor
+			ok(t, h, req{as: bob, method: "GET", path: "/sensors/" + s.ID}, 200, &got)
+			if got.Health.Events != 1 || got.Health.Rejected != 0 {
+				t.Fatalf("health %+v", got.Health)
+			}
+			// Every sensor's hit joins the organisation's one alert.
+			var al alertList
+			ok(t, h, req{as: bob, method: "GET", path: "/alerts"}, 200, &al)
+			if len(al.Items) != 1 || al.Items[0].Value != "203.0.113.77" || al.Items[0].Count != int64(i+1) {
+				t.Fatalf("alerts %+v", al.Items)
+			}
+		})
+	}
+}

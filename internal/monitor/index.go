@@ -21,7 +21,7 @@ import (
 type Indicator struct {
 	ID      string
 	Name    string
-	Dist    policy.Distribution
+	Dist    *policy.Distribution // shared by every indicator with the same sharing
 	Score   float64
 	Entries []match.Entry    // simple values (Ref unset until compiled)
 	Pattern *pattern.Pattern // set when the pattern is not simple: evaluated per event
@@ -63,9 +63,10 @@ const MaxDelta = 50_000
 type Indicators struct {
 	mu      sync.Mutex // guards byID, pending, base and Seq
 	byID    map[string]*Indicator
-	pending map[string]*Indicator // changed since the last full compile; nil: removed
-	base    *Index                // the last full compile
-	Seq     int64                 // the store sequence read up to (for refreshers)
+	pending map[string]*Indicator           // changed since the last full compile; nil: removed
+	base    *Index                          // the last full compile
+	dists   map[string]*policy.Distribution // interned: indicators share few distinct sharings
+	Seq     int64                           // the store sequence read up to (for refreshers)
 	cur     atomic.Pointer[Index]
 	// MinScore: indicators scoring below it are not detected on.
 	MinScore float64
@@ -73,7 +74,7 @@ type Indicators struct {
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{byID: map[string]*Indicator{}, pending: map[string]*Indicator{}}
+	x := &Indicators{byID: map[string]*Indicator{}, pending: map[string]*Indicator{}, dists: map[string]*policy.Distribution{}}
 	x.base = &Index{set: match.Build(nil)}
 	x.cur.Store(x.base)
 	return x
@@ -100,11 +101,28 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 			}
 			continue
 		}
+		ind.Dist = x.intern(ind.Dist)
 		x.byID[o.ID] = &ind
 		x.pending[o.ID] = &ind
 		n++
 	}
 	return n
+}
+
+// intern returns the shared copy of d. Callers hold mu.
+func (x *Indicators) intern(d *policy.Distribution) *policy.Distribution {
+	var b strings.Builder
+	b.WriteString(string(d.TLP))
+	for _, part := range [][]string{{d.AuthorOrg, d.AuthorUser}, d.Communities, d.Orgs, d.Users, d.Compartments} {
+		b.WriteByte(0)
+		b.WriteString(strings.Join(part, "\x01"))
+	}
+	k := b.String()
+	if c, ok := x.dists[k]; ok {
+		return c
+	}
+	x.dists[k] = d
+	return d
 }
 
 // Rebuild compiles the whole table into a new Index and puts it in use.
@@ -192,7 +210,8 @@ func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
 	if json.Unmarshal(o.Raw, &raw) != nil || raw.PatternType != "stix" {
 		return Indicator{}, false
 	}
-	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: o.Dist, Score: intel.DefaultDecay.Score(o, now)}
+	d := o.Dist
+	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: &d, Score: intel.DefaultDecay.Score(o, now)}
 	ind.Name = clip(ind.Name, 200)
 	p, err := pattern.Parse(raw.Pattern)
 	if err != nil {

@@ -100,7 +100,7 @@ func TestMatchVisibility(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, ix.ind(ref).Dist) })
+			fs, _ := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, *ix.ind(ref).Dist) })
 			var got []string
 			for _, f := range fs {
 				if f.kind == "pattern" {

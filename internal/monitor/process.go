@@ -86,6 +86,7 @@ type Processor struct {
 	opt   Options
 	mu    sync.Mutex // guards cache
 	cache map[string]cached
+	gzips sync.Pool // *gzip.Writer
 }
 
 type cached struct {
@@ -182,9 +183,9 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	}
 	// The raw lines are compressed for retention while they are parsed.
 	raw := make(chan []byte, 1)
-	go func() { raw <- gzipBytes(m.Lines) }()
+	go func() { raw <- p.gzip(m.Lines) }()
 	ix := p.ind.Current()
-	visible := func(ref int32) bool { return policy.CanSee(c.member, ix.ind(ref).Dist) }
+	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.ind(ref).Dist) }
 	type key struct {
 		ref   int32
 		value string
@@ -337,11 +338,19 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-func gzipBytes(b []byte) []byte {
-	var out bytes.Buffer
-	z, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+// gzip compresses b with a pooled compressor (each holds about a
+// megabyte of state).
+func (p *Processor) gzip(b []byte) []byte {
+	out := bytes.NewBuffer(make([]byte, 0, len(b)/6+64))
+	z, _ := p.gzips.Get().(*gzip.Writer)
+	if z == nil {
+		z, _ = gzip.NewWriterLevel(out, gzip.BestSpeed)
+	} else {
+		z.Reset(out)
+	}
 	z.Write(b)
 	z.Close()
+	p.gzips.Put(z)
 	return out.Bytes()
 }
 

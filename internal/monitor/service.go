@@ -23,7 +23,8 @@ import (
 // accepted); over capacity it returns errs.RateLimited or errs.Unavailable
 // and stores nothing. A message published twice with one id is delivered
 // once where the carrier can tell (NATS de-duplicates by Nats-Msg-Id), and
-// processed once in any case (Store.ApplyBatch).
+// processed once in any case (Store.ApplyBatch). m.Lines is valid only
+// during the call: a Publisher that keeps it copies it.
 type Publisher interface {
 	Publish(ctx context.Context, m Message) error
 }
@@ -169,13 +170,45 @@ type Receipt struct {
 // of the same batch is counted once. With no publisher the messages are
 // processed at once.
 func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string) (Receipt, error) {
+	var h zeekHeader
+	return s.ingest(ctx, sn, body, key, &h)
+}
+
+// zeekHeader is the last block of Zeek TSV header lines (#separator …
+// #fields …) seen, put in front of every later message of the stream so
+// that each message can be read on its own.
+type zeekHeader struct {
+	lines   []byte
+	inBlock bool
+}
+
+func (h *zeekHeader) see(line []byte) {
+	if len(line) == 0 || line[0] != '#' {
+		h.inBlock = false
+		return
+	}
+	if !h.inBlock {
+		h.lines, h.inBlock = h.lines[:0], true
+	}
+	h.lines = append(h.lines, line...)
+	if line[len(line)-1] != '\n' {
+		h.lines = append(h.lines, '\n')
+	}
+}
+
+func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string, h *zeekHeader) (Receipt, error) {
 	var rc Receipt
 	now := s.now()
 	part := 0
 	var tooLong int64
+	zeek := sn.Format == parse.FormatZeek
+	prefix := bytes.Clone(h.lines)
 	send := func(lines []byte, n int) error {
 		if n == 0 && tooLong == 0 {
 			return nil
+		}
+		if zeek && len(prefix) > 0 && (len(lines) == 0 || lines[0] != '#') {
+			lines = append(prefix, lines...)
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
@@ -206,6 +239,7 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 				return rc, err
 			}
 			start, n = i, 0
+			prefix = bytes.Clone(h.lines)
 		}
 		if end-i > parse.MaxLine+2 {
 			// Too long to carry: counted as rejected, not sent.
@@ -216,7 +250,11 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 			}
 			tooLong++
 			start, n, i = end, 0, end
+			prefix = bytes.Clone(h.lines)
 			continue
+		}
+		if zeek {
+			h.see(body[i:end])
 		}
 		n++
 		i = end
@@ -229,7 +267,10 @@ func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string
 }
 
 // IngestReader reads a (possibly gzip-compressed) stream and ingests it in
-// messages, for files and the CLI.
+// messages, for files and the CLI. With key empty, each message's id is
+// the hash of its lines: reading the same file again counts nothing twice,
+// and a file that grew is counted again from its first changed batch of
+// MaxBatchLines lines (the lines of that batch read before count twice).
 func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key string) (Receipt, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -241,11 +282,16 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 		br = bufio.NewReaderSize(z, 1<<20)
 	}
 	var total Receipt
+	var hdr zeekHeader
 	chunk := 0
 	var buf bytes.Buffer
 	lines := 0
 	flush := func() error {
-		rc, err := s.Ingest(ctx, sn, buf.Bytes(), key+"/"+itoa(chunk))
+		k := ""
+		if key != "" {
+			k = key + "/" + itoa(chunk)
+		}
+		rc, err := s.ingest(ctx, sn, buf.Bytes(), k, &hdr)
 		chunk++
 		total.Batches = append(total.Batches, rc.Batches...)
 		total.Lines += rc.Lines
@@ -366,6 +412,10 @@ func (s *Service) TopIndicators(ctx context.Context, a identity.Actor, org strin
 	}
 	return s.st.TopIndicators(ctx, orgs, since, limit)
 }
+
+// Escalates reports whether alerts can go to incidents on this hub (an
+// Escalator is wired in).
+func (s *Service) Escalates() bool { return s.proc != nil && s.proc.esc != nil }
 
 // Escalate sends an alert to an incident by hand. It returns
 // errs.Unavailable while no incident part is wired in.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -20,6 +22,7 @@ func (p *fakePub) Publish(_ context.Context, m Message) error {
 	if p.err != nil {
 		return p.err
 	}
+	m.Lines = bytes.Clone(m.Lines) // valid only during the call
 	p.msgs = append(p.msgs, m)
 	return nil
 }
@@ -71,5 +74,37 @@ func TestIngestReaderGzip(t *testing.T) {
 	}
 	if _, err := s.IngestReader(t.Context(), Sensor{ID: "s"}, bytes.NewReader([]byte{0x1f, 0x8b, 1}), "f"); err == nil {
 		t.Error("broken gzip accepted")
+	}
+}
+
+// TestIngestZeekHeaders: a Zeek TSV log longer than one message has its
+// header block put in front of every message, so each reads on its own.
+func TestIngestZeekHeaders(t *testing.T) {
+	pub := &fakePub{}
+	s := NewService(nil, nil, pub, nil, Options{})
+	var b bytes.Buffer
+	b.WriteString("#separator \\x09\n#fields\tts\tid.orig_h\tquery\n")
+	for i := range MaxBatchLines + 10 {
+		fmt.Fprintf(&b, "1700000000.%06d\t10.0.0.1\tq%d.example\n", i, i)
+	}
+	b.WriteString("#close\t2026\n#fields\tts\tquery\n1700000001.0\tlast.example\n")
+	rc, err := s.IngestReader(t.Context(), Sensor{ID: "z", Format: parse.FormatZeek}, &b, "")
+	if err != nil || len(pub.msgs) != 2 {
+		t.Fatalf("%+v %v, %d messages", rc, err, len(pub.msgs))
+	}
+	for i, m := range pub.msgs {
+		r := parse.Reader{Format: parse.FormatZeek}
+		events := 0
+		for line := range bytes.SplitSeq(bytes.TrimSuffix(m.Lines, []byte("\n")), []byte("\n")) {
+			_, err := r.Line(line)
+			if err == nil {
+				events++
+			} else if !errors.Is(err, parse.ErrSkip) {
+				t.Fatalf("message %d: %v on %q", i, err, line)
+			}
+		}
+		if events == 0 {
+			t.Errorf("message %d has no events", i)
+		}
 	}
 }

@@ -39,8 +39,9 @@ type Store interface {
 	AlertRaw(ctx context.Context, alertID string, limit int) ([]Raw, error)
 	// TopIndicators sums alerts last seen since, by indicator value.
 	TopIndicators(ctx context.Context, orgIDs []string, since time.Time, limit int) ([]TopIndicator, error)
-	// PurgeRaw deletes raw batches expired at now; it returns how many.
-	PurgeRaw(ctx context.Context, now time.Time) (int64, error)
+	// PurgeRaw deletes raw batches expired at now, except those of the
+	// organisations in held (under legal hold); it returns how many.
+	PurgeRaw(ctx context.Context, now time.Time, held []string) (int64, error)
 	// AppendAudit appends one audit record.
 	AppendAudit(ctx context.Context, r *audit.Record) error
 }

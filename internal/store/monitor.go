@@ -150,6 +150,14 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 	applied := false
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
 		alerts, applied = nil, false
+		if m.db.Dialect() == "postgres" {
+			// Nodes applying batches of one organisation at once (or one
+			// batch twice) would each open the same alert or record the
+			// same id: they take turns (SQLite has one writer anyway).
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "monitor:"+b.OrgID); err != nil {
+				return tx.mapErr(err, "batch lock")
+			}
+		}
 		var one int
 		err := tx.queryRow(ctx, `SELECT 1 FROM monitor_batches WHERE id = ?`, b.ID).Scan(&one)
 		if err == nil {
@@ -369,16 +377,32 @@ func (m *Monitor) TopIndicators(ctx context.Context, orgIDs []string, since time
 	return out, m.db.mapErr(rows.Err(), "top indicators")
 }
 
-// PurgeRaw implements monitor.Store.
-func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time) (int64, error) {
+// BatchHorizon is how long processed batch ids are remembered: far past
+// any redelivery (JetStream's duplicate window is minutes, its ack wait
+// two minutes), so a batch is never counted twice.
+const BatchHorizon = 7 * 24 * time.Hour
+
+// PurgeRaw implements monitor.Store; it also forgets processed batch ids
+// older than BatchHorizon.
+func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time, held []string) (int64, error) {
 	var n int64
+	q, args := `DELETE FROM monitor_raw WHERE expires_at <= ?`, []any{micros(now)}
+	if len(held) > 0 {
+		q += ` AND org_id NOT IN (?` + strings.Repeat(", ?", len(held)-1) + `)`
+		for _, h := range held {
+			args = append(args, h)
+		}
+	}
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `DELETE FROM monitor_raw WHERE expires_at <= ?`, micros(now))
+		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return tx.mapErr(err, "purge raw")
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM monitor_batches WHERE processed_at < ?`, micros(now.Add(-BatchHorizon)))
+		return tx.mapErr(err, "forget batches")
 	})
 	return n, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
 // gsocData is the GSOC view: live alerts with filters, top indicators,
@@ -160,9 +161,10 @@ func (u *UI) sensorCreate(w http.ResponseWriter, r *http.Request) {
 
 // alertData is one alert with the raw events behind it.
 type alertData struct {
-	Alert  monitor.Alert
-	Org    identity.Org
-	Events []string
+	Alert       monitor.Alert
+	Org         identity.Org
+	Events      []string
+	CanEscalate bool // an incident part is wired in, and the viewer may escalate
 }
 
 func (u *UI) gsocAlert(w http.ResponseWriter, r *http.Request) {
@@ -180,8 +182,22 @@ func (u *UI) gsocAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, _ := u.d.Identity.Org(ctx, a, al.OrgID)
-	p.D = alertData{Alert: al, Org: o, Events: lines}
+	can := u.d.Monitor.Escalates() && al.Incident == "" && p.Can(string(policy.EscalateAlert), al.OrgID)
+	p.D = alertData{Alert: al, Org: o, Events: lines, CanEscalate: can}
 	u.render(w, http.StatusOK, "gsoc_alert", p)
+}
+
+// gsocEscalate sends an alert to an incident by hand.
+func (u *UI) gsocEscalate(w http.ResponseWriter, r *http.Request) {
+	if !u.checkForm(w, r) {
+		return
+	}
+	al, err := u.d.Monitor.Escalate(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/gsoc/alerts/"+al.ID, http.StatusSeeOther)
 }
 
 // HasMonitor reports whether the hub runs GSOC monitoring.

@@ -142,6 +142,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /gsoc", u.signedIn(u.gsoc))
 		mux.HandleFunc("POST /gsoc/sensors", u.signedIn(u.sensorCreate))
 		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
+		mux.HandleFunc("POST /gsoc/alerts/{id}/escalate", u.signedIn(u.gsocEscalate))
 	}
 	u.registerIncidents(mux)
 	if u.d.Partners != nil {

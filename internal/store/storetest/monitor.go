@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,40 @@ import (
 func RunMonitor(t *testing.T, open Opener) {
 	t.Run("Sensors", func(t *testing.T) { testMonitorSensors(t, open(t)) })
 	t.Run("Batches", func(t *testing.T) { testMonitorBatches(t, open(t)) })
+	t.Run("ConcurrentBatches", func(t *testing.T) { testMonitorConcurrent(t, open(t)) })
+}
+
+// testMonitorConcurrent applies batches of two sensors of one organisation
+// at once, each hitting the same indicator value, some twice: one alert
+// counts every batch once.
+func testMonitorConcurrent(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, _ := monitorOrgs(t, db)
+	for _, s := range []monitor.Sensor{sensor("c1", a.ID, "one"), sensor("c2", a.ID, "two")} {
+		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sid := []string{"c1", "c2"}[i%2]
+			b := monitor.Batch{ID: fmt.Sprintf("cb%d", i%12), SensorID: sid, OrgID: a.ID, ReceivedAt: t0, ProcessedAt: t0, Events: 1,
+				Window: time.Hour, Expires: t0.Add(time.Hour),
+				Hits: []monitor.Hit{{IndicatorID: "indicator--x", Kind: "ip", Value: "192.0.2.1", Observed: "192.0.2.1", Count: 1, First: t0, Last: t0, Severity: 3}}}
+			if _, _, err := m.ApplyBatch(ctx, b); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	al, err := m.Alerts(ctx, monitor.AlertFilter{OrgIDs: []string{a.ID}})
+	if err != nil || len(al) != 1 || al[0].Count != 12 {
+		t.Fatalf("alerts %+v %v; want one counting 12", al, err)
+	}
 }
 
 func monitorOrgs(t *testing.T, db *store.DB) (identity.Org, identity.Org) {
@@ -136,10 +172,27 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 		t.Errorf("incident %q", got.Incident)
 	}
 	mustCode(t, m.SetIncident(ctx, "nope", "x"), errs.NotFound)
-	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute)); err != nil || n != 3 {
+	// A legal hold on the organisation keeps its raw events.
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), []string{a.ID}); err != nil || n != 1 {
+		t.Fatalf("purge under hold: %d %v", n, err)
+	}
+	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 2 {
+		t.Errorf("raw under hold: %d", len(raw))
+	}
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), nil); err != nil || n != 2 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 0 {
 		t.Errorf("raw after purge: %d", len(raw))
+	}
+	// Within the horizon a batch id is still known; past it, forgotten.
+	if ok, _, _ := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); ok {
+		t.Error("b1 applied again within the horizon")
+	}
+	if _, err := m.PurgeRaw(ctx, t0.Add(store.BatchHorizon+4*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := m.ApplyBatch(ctx, batch("b1", "sa", a.ID, t0)); !ok || err != nil {
+		t.Errorf("b1 past the horizon: applied %v, %v", ok, err)
 	}
 }

@@ -1,0 +1,109 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/bus"
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
+)
+
+// TestPipeline runs ingest → JetStream → processing on the embedded
+// server and, when KYOJO_TEST_NATS is set, on that NATS server: every
+// batch is counted once, resends included, and hits become one alert.
+func TestPipeline(t *testing.T) {
+	buses := map[string]bus.Options{"embedded": {DataDir: t.TempDir()}}
+	if u := os.Getenv("KYOJO_TEST_NATS"); u != "" {
+		buses["external"] = bus.Options{URL: u, Stream: fmt.Sprintf("KYOJO_PIPELINE_%d", time.Now().UnixNano())}
+	} else {
+		t.Log("KYOJO_TEST_NATS is not set: the external NATS server is not tested (set it to nats://127.0.0.1:4222)")
+	}
+	for name, bo := range buses {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			sys := identity.System("test")
+			org, err := identity.NewService(db, nil).CreateOrg(ctx, sys, identity.Org{Slug: "mof", Name: "MoF", NameJA: "財務省", Kind: identity.KindGovernment, Tier: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := bus.Open(ctx, bo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if bo.URL != "" {
+				defer b.DeleteStream(context.Background())
+			}
+			now := time.Now().UTC()
+			ind := monitor.NewIndicators()
+			ind.Apply([]intel.Object{{ID: "indicator--p", Type: "indicator", Latest: true, AddedAt: now, Confidence: 60,
+				Dist: policy.Distribution{TLP: policy.Clear}, Raw: []byte(`{"pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix"}`)}}, now)
+			ind.Update(now)
+			proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, monitor.Options{})
+			svc := monitor.NewService(db.Monitor(), db, b, proc, monitor.Options{})
+			sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "dns", Kind: "dns", Format: "eve"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cctx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() {
+				done <- b.Consume(cctx, func(ctx context.Context, m monitor.Message) error { _, err := proc.Process(ctx, m); return err })
+			}()
+			body := func(i int) []byte {
+				var s strings.Builder
+				for j := range 50 {
+					fmt.Fprintf(&s, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.%d.%d","dest_ip":"10.0.0.53","dns":{"rrname":"x%d.evil.example"}}`+"\n",
+						now.Format(time.RFC3339Nano), i, j, j)
+				}
+				return []byte(s.String())
+			}
+			for i := range 20 {
+				if _, err := svc.Ingest(ctx, sn, body(i), ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 20 { // resent: nothing counted twice
+				if _, err := svc.Ingest(ctx, sn, body(i), ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for {
+				s, err := svc.Sensor(ctx, sys, sn.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Health.Events == 1000 {
+					break
+				}
+				if s.Health.Events > 1000 || ctx.Err() != nil {
+					t.Fatalf("events %d, want 1000", s.Health.Events)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(300 * time.Millisecond) // let any duplicate through, if there were one
+			stop()
+			<-done
+			s, _ := svc.Sensor(ctx, sys, sn.ID)
+			al, _ := svc.Alerts(ctx, sys, monitor.AlertFilter{})
+			if s.Health.Events != 1000 || len(al) != 1 || al[0].Count != 1000 || al[0].Value != "evil.example" {
+				t.Fatalf("events %d, alerts %+v", s.Health.Events, al)
+			}
+		})
+	}
+}
