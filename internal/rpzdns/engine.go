@@ -406,6 +406,8 @@ func utoa(u uint32) string { return strconv.FormatUint(uint64(u), 10) }
 // Publish serves z as subscriber s's copy of feed f at serial, outside the
 // refresh cycle: for benchmarks and tools that load a zone directly.
 func (e *Engine) Publish(f rpz.Feed, s rpz.Subscriber, z rpz.Zone, serial uint32) {
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	st := &ZoneState{Key: f.ID + "/" + s.ID, Feed: f, Sub: s, Serial: serial, Records: z.Records, Source: z.Source, journal: &rpz.Journal{}}
