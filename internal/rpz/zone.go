@@ -127,7 +127,13 @@ func (f Feed) Takes(m policy.Member, in Indicator) bool {
 // under an allowlisted name, which are listed as passthru. Names too long
 // to stand under the origin are left out.
 func Build(f Feed, m policy.Member, inds []Indicator, allow []Allow) Zone {
-	z := Zone{Origin: f.Zone, Records: map[string]string{}, Source: map[string]string{}}
+	n := 2 * len(allow) // sized first, so the maps never grow while filled
+	for _, in := range inds {
+		if f.Takes(m, in) {
+			n += len(in.Domains) + len(in.URLHosts)
+		}
+	}
+	z := Zone{Origin: f.Zone, Records: make(map[string]string, n), Source: make(map[string]string, n)}
 	allowed := map[string]bool{}
 	for _, a := range allow {
 		n := strings.TrimSuffix(strings.ToLower(a.Name), ".")
