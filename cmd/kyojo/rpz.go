@@ -106,7 +106,7 @@ func startRPZ(ctx context.Context, env *Env, cfg config.Config, db *store.DB, de
 			return nil, err
 		}
 		rt.resolver = res
-		log.Info("filtering resolver", "addr", addr, "upstreams", res.Upstreams, "subscriber", cfg.DNSSubscriber)
+		log.Info("filtering resolver", "addr", addr, "upstreams", res.Upstreams, "isp", res.ISP)
 		fmt.Fprintf(env.Stdout, "kyojo's filtering resolver listens on %s (udp and tcp)\n", addr)
 	}
 	rt.status = rpzdns.Status{Engine: eng, Resolver: rt.resolver}

@@ -158,3 +158,44 @@ func TestServeRPZ(t *testing.T) {
 		t.Fatalf("the hit was not logged with the client's /24:\n%s", logs)
 	}
 }
+
+// TestRPZCLI defines a feed and a keyed subscriber from the command line,
+// allowlists a name, and checks the refusals of bad input.
+func TestRPZCLI(t *testing.T) {
+	data := t.TempDir()
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "kumo", "--name", "Kumo Net", "--kind", "isp")
+	out := kyojo(t, "", "rpz", "feed", "add", "--data", data, "--zone", "rpz.kumo.example", "--min-score", "40", "--action", "nodata")
+	feedID := lastLine(out)
+	if !strings.Contains(out, "feed rpz.kumo.example. serves nodata") {
+		t.Fatalf("feed add: %s", out)
+	}
+	out = kyojo(t, "", "rpz", "subscriber", "add", "--data", data, "--name", "kumo-ns1", "--org", "kumo", "--feed", feedID,
+		"--key-name", "kumo-key", "--allow", "192.0.2.53,198.51.100.0/24", "--notify", "192.0.2.53:53")
+	if !regexp.MustCompile(`key "kumo-key\." \{ algorithm hmac-sha256; secret "[A-Za-z0-9+/=]{44}"; \};`).MatchString(out) {
+		t.Fatalf("subscriber add does not print the new key once: %s", out)
+	}
+	list := kyojo(t, "", "rpz", "subscriber", "list", "--data", data)
+	if !strings.Contains(list, "kumo-ns1") || !strings.Contains(list, "192.0.2.53/32,198.51.100.0/24") || strings.Contains(list, "secret") {
+		t.Fatalf("subscriber list: %s", list)
+	}
+	if out := kyojo(t, "", "rpz", "allow", "add", "--data", data, "Shop.Example."); !strings.Contains(out, "allowed shop.example") {
+		t.Fatalf("allow add: %s", out)
+	}
+	if out := kyojo(t, "", "rpz", "reports", "--data", data, "--status", "all"); !strings.Contains(out, "CREATED") {
+		t.Fatalf("reports: %s", out)
+	}
+	for _, args := range [][]string{
+		{"rpz", "feed", "add", "--data", data, "--zone", "bad zone"},
+		{"rpz", "feed", "add", "--data", data, "--zone", "rpz.kumo.example"}, // the zone is taken
+		{"rpz", "subscriber", "add", "--data", data, "--name", "x", "--org", "kumo", "--allow", "not-an-address"},
+		{"rpz", "subscriber", "add", "--data", data, "--name", "x", "--org", "nobody", "--allow", "127.0.0.1"},
+		{"rpz", "allow", "add", "--data", data, "not a name"},
+	} {
+		if code, out := run(args...); code != 1 {
+			t.Errorf("%v: exit %d: %s", args, code, out)
+		}
+	}
+	if code, _ := run("rpz", "frobnicate"); code != 2 {
+		t.Errorf("unknown rpz command: exit %d", code)
+	}
+}

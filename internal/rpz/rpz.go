@@ -13,7 +13,6 @@ package rpz
 
 import (
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -115,8 +114,6 @@ func (s Subscriber) Allowed(addr netip.Addr) bool {
 	return false
 }
 
-var labelRE = regexp.MustCompile(`^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$`)
-
 // Fqdn returns name lower-cased with a trailing dot.
 func Fqdn(name string) string {
 	name = strings.ToLower(strings.TrimSpace(name))
@@ -133,10 +130,20 @@ func CheckName(name string) bool {
 	if n == "" || len(n) > 253 {
 		return false
 	}
-	for _, l := range strings.Split(n, ".") {
-		if !labelRE.MatchString(l) {
+	start := 0
+	for i := 0; i <= len(n); i++ {
+		if i < len(n) && n[i] != '.' {
+			c := n[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return false
+			}
+			continue
+		}
+		// a label: 1 to 63 octets, no hyphen at either end
+		if l := i - start; l < 1 || l > 63 || n[start] == '-' || n[i-1] == '-' {
 			return false
 		}
+		start = i + 1
 	}
 	return true
 }

@@ -152,6 +152,11 @@ func TestFromObject(t *testing.T) {
 		!reflect.DeepEqual(in.URLHosts, []string{"phish.example"}) || in.Score != 80 {
 		t.Fatalf("got %+v %v", in, ok)
 	}
+	idn := base
+	idn.Values = []intel.Value{{Kind: "domain", Value: "例え.example"}}
+	if in, ok := FromObject(idn, intel.DefaultDecay, now); !ok || !reflect.DeepEqual(in.Domains, []string{"xn--r8jz45g.example"}) {
+		t.Fatalf("IDN indicator: %+v %v", in, ok)
+	}
 	for name, o := range map[string]intel.Object{
 		"revoked": func() intel.Object { o := base; o.Revoked = true; return o }(),
 		"expired": func() intel.Object { o := base; o.ValidUntil = &past; return o }(),

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -119,7 +120,15 @@ type Store interface {
 type Service struct {
 	store Store
 	now   func() time.Time
+
+	mu      sync.Mutex
+	window  time.Time
+	reports map[string]int // reports per truncated network in the current hour
 }
+
+// MaxReportsPerHour is how many false-positive reports one network (/24,
+// /48) may file in an hour on one node.
+const MaxReportsPerHour = 20
 
 // NewService returns a Service; now defaults to time.Now.
 func NewService(st Store, now func() time.Time) *Service {
@@ -255,8 +264,24 @@ func (s *Service) Report(ctx context.Context, r Report, remote netip.Addr) (Repo
 	if remote.IsValid() {
 		r.Remote = Truncate(remote, 24, 48).String()
 	}
+	if err := s.limit(r.Remote, r.CreatedAt); err != nil {
+		return Report{}, err
+	}
 	r.DecidedAt, r.DecidedBy, r.Note = nil, "", ""
 	return r, s.store.AddRPZReport(ctx, r)
+}
+
+func (s *Service) limit(network string, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.window) >= time.Hour || s.reports == nil {
+		s.window, s.reports = now, map[string]int{}
+	}
+	if s.reports[network] >= MaxReportsPerHour {
+		return errs.E(errs.RateLimited, "too many reports from your network; try again in an hour")
+	}
+	s.reports[network]++
+	return nil
 }
 
 // Reports lists reports with a status ("" for all), newest first.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -52,10 +54,11 @@ func FromObject(o intel.Object, d intel.Decay, now time.Time) (Indicator, bool) 
 		if v.Kind != "domain" {
 			continue
 		}
+		name := asciiName(v.Value)
 		if hosts[v.Value] {
-			in.URLHosts = append(in.URLHosts, v.Value)
+			in.URLHosts = append(in.URLHosts, name)
 		} else {
-			in.Domains = append(in.Domains, v.Value)
+			in.Domains = append(in.Domains, name)
 		}
 	}
 	if len(in.Domains)+len(in.URLHosts) == 0 {
@@ -127,7 +130,13 @@ func (f Feed) Takes(m policy.Member, in Indicator) bool {
 // under an allowlisted name, which are listed as passthru. Names too long
 // to stand under the origin are left out.
 func Build(f Feed, m policy.Member, inds []Indicator, allow []Allow) Zone {
-	z := Zone{Origin: f.Zone, Records: map[string]string{}, Source: map[string]string{}}
+	n := 2 * len(allow) // sized first, so the maps never grow while filled
+	for _, in := range inds {
+		if f.Takes(m, in) {
+			n += len(in.Domains) + len(in.URLHosts)
+		}
+	}
+	z := Zone{Origin: f.Zone, Records: make(map[string]string, n), Source: make(map[string]string, n)}
 	allowed := map[string]bool{}
 	for _, a := range allow {
 		n := strings.TrimSuffix(strings.ToLower(a.Name), ".")
@@ -203,4 +212,19 @@ func NextSerial(prev uint32, now time.Time) uint32 {
 		return s
 	}
 	return prev + 1
+}
+
+// asciiName returns a domain in the form DNS carries: internationalised
+// names in punycode (例え.example → xn--r8jz45g.example). A name that
+// cannot be converted is returned as it is, and Build leaves it out.
+func asciiName(d string) string {
+	for i := 0; i < len(d); i++ {
+		if d[i] >= 0x80 {
+			if a, err := idna.Lookup.ToASCII(d); err == nil {
+				return a
+			}
+			return d
+		}
+	}
+	return d
 }

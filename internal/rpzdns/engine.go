@@ -77,6 +77,7 @@ type Engine struct {
 	rmu      sync.Mutex
 	mu       sync.RWMutex
 	inds     map[string]rpz.Indicator
+	byName   map[string][]string // name → ids of the indicators that list it
 	cursor   int64
 	defsSig  string
 	feeds    []rpz.Feed
@@ -130,13 +131,14 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	e.rmu.Lock()
 	defer e.rmu.Unlock()
 	now := e.now()
-	inds := e.inds
+	inds, byName := e.inds, e.byName
 	full := inds == nil || now.Sub(e.lastFull) > time.Hour
 	cursor := e.cursor
 	if full {
-		inds, cursor = map[string]rpz.Indicator{}, 0 // read afresh beside the one in use
+		inds, byName, cursor = map[string]rpz.Indicator{}, map[string][]string{}, 0 // read afresh beside the ones in use
 	}
 	changed := full
+	var names []string // the names of the indicators that changed, before and after
 	f := intel.Filter{Types: []string{"indicator"}, Limit: 1000}
 	for {
 		f.AfterSeq = cursor
@@ -150,10 +152,18 @@ func (e *Engine) Refresh(ctx context.Context) error {
 		for _, st := range batch {
 			cursor = st.Seq
 			in, ok := rpz.FromObject(st.Object, e.Decay, now)
-			_, had := inds[st.ID]
+			old, had := inds[st.ID]
+			if had {
+				names = append(names, old.Names()...)
+				unindex(byName, old)
+			}
 			switch {
 			case ok:
 				inds[st.ID] = in
+				names = append(names, in.Names()...)
+				for _, n := range in.Names() {
+					byName[n] = append(byName[n], in.ID)
+				}
 				changed = true
 			case had:
 				delete(inds, st.ID)
@@ -170,7 +180,7 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	e.cursor = cursor
 	if full {
 		e.mu.Lock()
-		e.inds = inds
+		e.inds, e.byName = inds, byName
 		e.mu.Unlock()
 		e.lastFull = now
 	}
@@ -178,14 +188,21 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defsChanged := false
 	if sig := signature(feeds, subs, allow); sig != e.defsSig {
 		e.defsSig, e.feeds, e.nextSubs, e.allow = sig, feeds, subs, allow
-		changed = true
+		changed, defsChanged = true, true
 	}
 	if !changed && e.zones != nil {
 		return nil
 	}
-	moved, err := e.rebuild(ctx, now)
+	// A few changed indicators: only their names are looked at again in
+	// each zone; otherwise (definitions, a full re-read, a large batch)
+	// every zone is built afresh.
+	if full || defsChanged || e.zones == nil || len(names) > 100_000 {
+		names = nil
+	}
+	moved, err := e.rebuild(ctx, now, names)
 	if err != nil {
 		return err
 	}
@@ -221,12 +238,22 @@ func (e *Engine) definitions(ctx context.Context) ([]rpz.Feed, []rpz.Subscriber,
 // rebuild recomputes every zone, journals the differences and publishes.
 // It runs under rmu: e.inds and e.zones change only under rmu, so it reads
 // them without mu, and takes mu to append to the journals and publish.
-func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, error) {
-	inds := make([]rpz.Indicator, 0, len(e.inds))
-	for _, in := range e.inds {
-		inds = append(inds, in)
+func (e *Engine) rebuild(ctx context.Context, now time.Time, changed []string) ([]*ZoneState, error) {
+	var inds []rpz.Indicator
+	if changed == nil {
+		inds = make([]rpz.Indicator, 0, len(e.inds))
+		for _, in := range e.inds {
+			inds = append(inds, in)
+		}
+		slices.SortFunc(inds, func(a, b rpz.Indicator) int { return cmpStr(a.ID, b.ID) })
 	}
-	slices.SortFunc(inds, func(a, b rpz.Indicator) int { return cmpStr(a.ID, b.ID) })
+	cands := func(name string) []rpz.Indicator {
+		var out []rpz.Indicator
+		for _, id := range e.byName[name] {
+			out = append(out, e.inds[id])
+		}
+		return out
+	}
 	type change struct {
 		st    *ZoneState
 		d     rpz.Delta
@@ -248,10 +275,24 @@ func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, erro
 			if !slices.Contains(sub.Feeds, f.ID) {
 				continue
 			}
-			z := rpz.Build(f, m, inds, e.allow)
 			key := f.ID + "/" + sub.ID
-			st := &ZoneState{Key: key, Feed: f, Sub: sub, Records: z.Records, Source: z.Source}
 			old := e.zones[key]
+			var z rpz.Zone
+			var delta *rpz.Delta
+			if changed != nil && old != nil {
+				var d rpz.Delta
+				z, d = rpz.Update(f, m, rpz.Zone{Origin: f.Zone, Records: old.Records, Source: old.Source}, changed, cands, e.allow)
+				delta = &d
+			} else {
+				if inds == nil { // a zone new to an incremental round
+					for _, in := range e.inds {
+						inds = append(inds, in)
+					}
+					slices.SortFunc(inds, func(a, b rpz.Indicator) int { return cmpStr(a.ID, b.ID) })
+				}
+				z = rpz.Build(f, m, inds, e.allow)
+			}
+			st := &ZoneState{Key: key, Feed: f, Sub: sub, Records: z.Records, Source: z.Source}
 			switch {
 			case old == nil:
 				st.journal = &rpz.Journal{}
@@ -263,7 +304,11 @@ func (e *Engine) rebuild(ctx context.Context, now time.Time) ([]*ZoneState, erro
 				changes = append(changes, change{st: st, d: rpz.Delta{From: last, To: st.Serial}, fresh: true})
 			default:
 				st.journal, st.Serial = old.journal, old.Serial
-				if d := rpz.Diff(old.Records, z.Records); !d.Empty() || signature([]rpz.Feed{old.Feed}, nil, nil) != signature([]rpz.Feed{f}, nil, nil) {
+				if delta == nil {
+					d := rpz.Diff(old.Records, z.Records)
+					delta = &d
+				}
+				if d := *delta; !d.Empty() || signature([]rpz.Feed{old.Feed}, nil, nil) != signature([]rpz.Feed{f}, nil, nil) {
 					d.From, d.To = old.Serial, rpz.NextSerial(old.Serial, now)
 					st.Serial = d.To
 					changes = append(changes, change{st: st, d: d})
@@ -389,6 +434,18 @@ func signature(feeds []rpz.Feed, subs []rpz.Subscriber, allow []rpz.Allow) strin
 	return string(b)
 }
 
+// unindex takes an indicator's names out of byName.
+func unindex(byName map[string][]string, in rpz.Indicator) {
+	for _, n := range in.Names() {
+		ids := slices.DeleteFunc(byName[n], func(id string) bool { return id == in.ID })
+		if len(ids) == 0 {
+			delete(byName, n)
+		} else {
+			byName[n] = ids
+		}
+	}
+}
+
 func cmpStr(a, b string) int {
 	switch {
 	case a < b:
@@ -406,6 +463,8 @@ func utoa(u uint32) string { return strconv.FormatUint(uint64(u), 10) }
 // Publish serves z as subscriber s's copy of feed f at serial, outside the
 // refresh cycle: for benchmarks and tools that load a zone directly.
 func (e *Engine) Publish(f rpz.Feed, s rpz.Subscriber, z rpz.Zone, serial uint32) {
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	st := &ZoneState{Key: f.ID + "/" + s.ID, Feed: f, Sub: s, Serial: serial, Records: z.Records, Source: z.Source, journal: &rpz.Journal{}}

@@ -3,11 +3,9 @@ package rpzdns
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -77,24 +75,14 @@ func (r *Resolver) init() {
 // and TCP.
 func (r *Resolver) Start(addr string) (string, error) {
 	r.init()
-	lc := net.ListenConfig{Control: reusePort}
-	first, err := lc.ListenPacket(context.Background(), "udp", addr)
+	pcs, ln, err := listenPair(addr)
 	if err != nil {
-		return "", fmt.Errorf("listen on udp %s: %w", addr, err)
+		return "", err
 	}
-	bound := first.LocalAddr().String()
-	conns := []*net.UDPConn{first.(*net.UDPConn)}
-	for i := 1; i < runtime.NumCPU(); i++ {
-		if more, err := lc.ListenPacket(context.Background(), "udp", bound); err == nil {
-			conns = append(conns, more.(*net.UDPConn))
-		}
-	}
-	ln, err := net.Listen("tcp", bound)
-	if err != nil {
-		for _, c := range conns {
-			c.Close()
-		}
-		return "", fmt.Errorf("listen on tcp %s: %w", bound, err)
+	bound := ln.Addr().String()
+	var conns []*net.UDPConn
+	for _, c := range pcs {
+		conns = append(conns, c.(*net.UDPConn))
 	}
 	tcp := &dns.Server{Listener: ln, Handler: r, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: func() time.Duration { return 10 * time.Second }}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ func TestResolver(t *testing.T) {
 	put(t, f.h, "officer", amber, intel.Sharing{TLP: policy.Amber, Orgs: []string{"isp-a"}})
 	f.refresh(t)
 	up := newUpstream(t)
-	var logs bytes.Buffer
+	var logs syncBuffer
 	hits := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hits"}, []string{"feed", "isp"})
 	res := &Resolver{Engine: f.eng, Subscriber: f.plain.ID, ISP: "mof", Upstreams: []string{up.addr},
 		WarnAddrs: []netip.Addr{netip.MustParseAddr("192.0.2.80")}, Log: slog.New(slog.NewTextHandler(&logs, nil)), Hits: hits}
@@ -186,3 +187,17 @@ func TestResolverBadPackets(t *testing.T) {
 		t.Fatalf("EDNS size echoed: %d", r.IsEdns0().UDPSize())
 	}
 }
+
+// syncBuffer is a bytes.Buffer the resolver's goroutines and the test may
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

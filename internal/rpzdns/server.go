@@ -58,28 +58,42 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return shutdownDNS(ctx, &s.mu, &s.servers)
 }
 
-func startDNS(addr string, h dns.Handler, tp dns.TsigProvider, mu *sync.Mutex, list *[]*dns.Server) (string, error) {
-	// One UDP socket per CPU on the same port (SO_REUSEPORT), so that the
-	// kernel spreads queries over them; one TCP listener.
+// listenPair listens on addr over UDP (one socket per CPU, SO_REUSEPORT)
+// and TCP on the same port. With port 0 it tries again when the port the
+// kernel gave for UDP is taken for TCP.
+func listenPair(addr string) ([]net.PacketConn, net.Listener, error) {
 	lc := net.ListenConfig{Control: reusePort}
-	pc, err := lc.ListenPacket(context.Background(), "udp", addr)
-	if err != nil {
-		return "", fmt.Errorf("listen on udp %s: %w", addr, err)
-	}
-	bound := pc.LocalAddr().String()
-	pcs := []net.PacketConn{pc}
-	for i := 1; i < runtime.NumCPU(); i++ {
-		if more, err := lc.ListenPacket(context.Background(), "udp", bound); err == nil {
-			pcs = append(pcs, more)
+	_, port, _ := net.SplitHostPort(addr)
+	for try := 0; ; try++ {
+		pc, err := lc.ListenPacket(context.Background(), "udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("listen on udp %s: %w", addr, err)
 		}
-	}
-	ln, err := net.Listen("tcp", bound)
-	if err != nil {
-		for _, c := range pcs {
-			c.Close()
+		bound := pc.LocalAddr().String()
+		ln, err := net.Listen("tcp", bound)
+		if err != nil {
+			pc.Close()
+			if port == "0" && try < 20 {
+				continue
+			}
+			return nil, nil, fmt.Errorf("listen on tcp %s: %w", bound, err)
 		}
-		return "", fmt.Errorf("listen on tcp %s: %w", bound, err)
+		pcs := []net.PacketConn{pc}
+		for i := 1; i < runtime.NumCPU(); i++ {
+			if more, err := lc.ListenPacket(context.Background(), "udp", bound); err == nil {
+				pcs = append(pcs, more)
+			}
+		}
+		return pcs, ln, nil
 	}
+}
+
+func startDNS(addr string, h dns.Handler, tp dns.TsigProvider, mu *sync.Mutex, list *[]*dns.Server) (string, error) {
+	pcs, ln, err := listenPair(addr)
+	if err != nil {
+		return "", err
+	}
+	bound := ln.Addr().String()
 	var srvs []*dns.Server
 	for _, c := range pcs {
 		srvs = append(srvs, &dns.Server{PacketConn: c, Handler: h, TsigProvider: tp, UDPSize: 65535})

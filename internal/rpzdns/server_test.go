@@ -95,6 +95,16 @@ func TestTransfers(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no NOTIFY")
 	}
+	// The zones kept up incrementally equal the zones built afresh: a full
+	// re-read changes no serial.
+	before := f.query(t, zone, dns.TypeSOA, true).Answer[0].(*dns.SOA).Serial
+	f.eng.rmu.Lock()
+	f.eng.lastFull = time.Time{}
+	f.eng.rmu.Unlock()
+	f.refresh(t)
+	if after := f.query(t, zone, dns.TypeSOA, true).Answer[0].(*dns.SOA).Serial; after != before {
+		t.Fatalf("a full rebuild moved the serial from %d to %d: the incremental zone differed", before, after)
+	}
 	// The journal is in the store.
 	if last, err := f.h.DB.RPZLastSerial(t.Context(), f.feed.ID+"/"+f.keyed.ID); err != nil || last != cur {
 		t.Fatalf("journal last serial %d %v, want %d", last, err, cur)

@@ -134,3 +134,51 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func TestRPZForms(t *testing.T) {
+	t.Parallel()
+	h, _ := rpzHub(t)
+	admin := signIn(t, h, "admin")
+	post := func(action string, form url.Values) (int, string) {
+		t.Helper()
+		form.Set("csrf", admin.token("/rpz", action))
+		status, body, _ := admin.post(action, form)
+		return status, body
+	}
+	status, body := post("/rpz/feeds", url.Values{"zone": {"bad zone"}, "min_score": {"50"}, "action": {"nxdomain"}})
+	wantStatus(t, "bad feed", status, http.StatusUnprocessableEntity, body)
+	wantContains(t, "bad feed", body, `aria-invalid="true"`)
+	status, body = post("/rpz/feeds", url.Values{"zone": {"rpz.isp.example"}, "min_score": {"lots"}, "action": {"nxdomain"}})
+	wantStatus(t, "bad score", status, http.StatusUnprocessableEntity, body)
+	status, body = post("/rpz/feeds", url.Values{"zone": {"rpz.isp.example"}, "min_score": {"60"}, "action": {"nodata"}, "kinds": {"domain"}, "max_tlp": {"green"}})
+	wantStatus(t, "feed", status, http.StatusSeeOther, body)
+	feeds, _ := rpz.NewService(h.DB, nil).Feeds(t.Context(), h.Actor("admin"))
+	var id string
+	for _, f := range feeds {
+		if f.Zone == "rpz.isp.example." {
+			id = f.ID
+			if f.Action != rpz.NoData || f.MinScore != 60 || f.MaxTLP != policy.Green || len(f.Kinds) != 1 {
+				t.Fatalf("feed from the form %+v", f)
+			}
+		}
+	}
+	status, body = post("/rpz/subscribers", url.Values{"name": {"isp-a-ns2"}, "org": {h.Orgs["isp-a"].ID}, "feeds": {id},
+		"key_name": {"isp-a-ns2-key"}, "allow": {"192.0.2.53, 198.51.100.0/24"}, "notify": {"192.0.2.53:53"}})
+	wantStatus(t, "subscriber", status, http.StatusCreated, body)
+	wantContains(t, "secret shown once", body, `id="new-secret"`, `key "isp-a-ns2-key." { algorithm hmac-sha256; secret "`)
+	status, body = post("/rpz/subscribers", url.Values{"name": {"x"}, "org": {h.Orgs["isp-a"].ID}, "allow": {"nonsense"}})
+	wantStatus(t, "bad subscriber", status, http.StatusUnprocessableEntity, body)
+	status, body = post("/rpz/allowlist", url.Values{"allow_name": {"Good.Example"}, "reason": {"a bank"}})
+	wantStatus(t, "allow", status, http.StatusSeeOther, body)
+	_, body, _ = admin.get("/rpz")
+	wantContains(t, "page", body, "rpz.isp.example.", "isp-a-ns2", "good.example", "a bank")
+	if strings.Contains(body, `id="new-secret"`) {
+		t.Fatal("the secret is shown again")
+	}
+	// Other organisations' people may not post these forms.
+	carol := signIn(t, h, "carol")
+	tok := admin.token("/rpz", "/rpz/allowlist") // a token of another session is refused anyway
+	if status, _, _ := carol.post("/rpz/allowlist", url.Values{"csrf": {tok}, "allow_name": {"evil.example"}}); status != http.StatusForbidden {
+		t.Fatalf("carol's allowlist post: %d", status)
+	}
+}
