@@ -100,7 +100,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	loops.Add(1)
 	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
-	defer inc.Wait()
+	defer inc.Close()
 	handler, _ := server.Handler(server.Services{Identity: svc, Evidence: ev, Intel: iv, Incidents: inc}, server.Options{Log: log, Version: version,
 		TrustProxy: cfg.TrustProxy, SecureCookie: cfg.SecureCookie, TAXIIKey: taxiiKey})
 	ln, err := net.Listen("tcp", cfg.Listen)
