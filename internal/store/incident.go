@@ -245,7 +245,9 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	}
 	if f.Overdue {
 		now := micros(f.Now)
-		q.WriteString(` AND i.status <> 'closed' AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?))`)
+		// the status test on col lets an organisation's list skip closed
+		// cases on the index row, before reading the case
+		q.WriteString(` AND ` + col + `status <> 'closed' AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?))`)
 		args = append(args, now, now)
 	}
 	if !f.BeforeCreated.IsZero() {
