@@ -5,6 +5,9 @@
 //	kyojo serve --data /tmp/kyojo-inc --listen 127.0.0.1:18080 --ledger=false &
 //	go run ./bench/incidents load -url http://127.0.0.1:18080 -tokens /tmp/kyojo-inc/bench-tokens.txt -c 50 -d 60s
 //
+// With -db postgres://… seed fills PostgreSQL instead (serve then with the
+// same --db); the tokens file still goes to the data directory.
+//
 // seed creates the national centre, 200 organisations with one analyst
 // each (API tokens written to bench-tokens.txt: the first is the centre's
 // administrator) and N cases spread over five years, through the incident
@@ -38,6 +41,8 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store"
+	"github.com/kyojo-hub/kyojo/internal/store/postgres"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
@@ -61,12 +66,19 @@ func seed(args []string) {
 	fs := flag.NewFlagSet("seed", flag.ExitOnError)
 	data := fs.String("data", "/tmp/kyojo-inc", "data directory of the hub to seed")
 	n := fs.Int("n", 1_000_000, "cases")
+	dsn := fs.String("db", "", "postgres://… to seed PostgreSQL instead of SQLite in the data directory")
 	fs.Parse(args)
 	ctx := context.Background()
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		log.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(*data, "kyojo.db"), nil)
+	var db *store.DB
+	var err error
+	if *dsn != "" {
+		db, err = postgres.Open(ctx, *dsn, nil)
+	} else {
+		db, err = sqlite.Open(ctx, filepath.Join(*data, "kyojo.db"), nil)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

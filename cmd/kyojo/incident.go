@@ -101,7 +101,7 @@ func runIncident(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer inc.Wait()
+	defer inc.Close()
 	if sub == "sweep" {
 		n, err := inc.Sweep(ctx)
 		fmt.Fprintf(env.Stdout, "%d overdue notified\n", n)

@@ -123,7 +123,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	loops.Add(1)
 	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
-	defer inc.Wait()
+	defer inc.Close()
 	services.Incidents = inc
 	partners, err := openPartners(cfg, db)
 	if err != nil {

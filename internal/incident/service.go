@@ -45,6 +45,9 @@ type Service struct {
 	opt    Options
 	hubID  string
 	wg     sync.WaitGroup
+
+	reads     chan readReq // read audit records for the batch appender
+	readsDone chan struct{}
 }
 
 // NewService returns a Service. blobs, in and sender may be nil: evidence,
@@ -72,7 +75,9 @@ func NewService(st Store, dir Directory, blobs Blobs, in *intel.Service, sender 
 	if opt.MaxEvidence <= 0 {
 		opt.MaxEvidence = 1 << 30
 	}
-	return &Service{store: st, dir: dir, blobs: blobs, intel: in, sender: sender, opt: opt}, nil
+	s := &Service{store: st, dir: dir, blobs: blobs, intel: in, sender: sender, opt: opt}
+	s.startReadLog()
+	return s, nil
 }
 
 // MaxEvidence is the largest evidence file accepted, in bytes.

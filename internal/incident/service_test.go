@@ -326,6 +326,7 @@ func TestNationalCentreOnRedCase(t *testing.T) {
 	if len(list) != 1 || list[0].Title == "Secret matter" {
 		t.Errorf("centre's list: %+v", list)
 	}
+	r.svc.Flush()
 	recs, _ := r.h.DB.ListAudit(ctx, audit.Filter{})
 	if recs[0].Action != "incident.list" || recs[0].ActorName != "admin" {
 		t.Errorf("the list read is not audited: newest record %s by %s", recs[0].Action, recs[0].ActorName)

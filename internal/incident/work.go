@@ -95,8 +95,10 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (View, e
 	return v, s.logRead(ctx, a, "incident.read", in, nil)
 }
 
-func (s *Service) logRead(ctx context.Context, a identity.Actor, action string, in Incident, detail any) error {
-	return s.store.Transact(ctx, func(tx Tx) error { return s.audit(ctx, tx, a, action, in, detail) })
+// logRead audits a read of a case (in a batch; see readlog.go).
+func (s *Service) logRead(_ context.Context, a identity.Actor, action string, in Incident, detail any) error {
+	s.logReadRecord(a.Record(s.clock(), action, "incident", in.ID, in.OwnerOrg, audit.Success, detail))
+	return nil
 }
 
 // List returns the cases the viewer may know of, newest first, filtered.
@@ -140,7 +142,8 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f Filter) ([]Incid
 	r := a.Record(f.Now, "incident.list", "incident", "", a.OrgID, audit.Success, map[string]any{
 		"status": f.Status, "min_level": f.MinLevel, "sector": f.Sector, "org": f.OrgID, "q": f.Q, "escalated": f.Escalated,
 		"overdue": f.Overdue, "before": f.BeforeID, "count": len(out)})
-	return out, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+	s.logReadRecord(r)
+	return out, nil
 }
 
 // ---- lifecycle and triage ----

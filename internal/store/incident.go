@@ -245,7 +245,9 @@ func (o *ops) ListIncidents(ctx context.Context, f incident.Filter) ([]incident.
 	}
 	if f.Overdue {
 		now := micros(f.Now)
-		q.WriteString(` AND i.status <> 'closed' AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?))`)
+		// the status test on col lets an organisation's list skip closed
+		// cases on the index row, before reading the case
+		q.WriteString(` AND ` + col + `status <> 'closed' AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?))`)
 		args = append(args, now, now)
 	}
 	if !f.BeforeCreated.IsZero() {
@@ -314,8 +316,9 @@ func (o *ops) CountIncidents(ctx context.Context) (int64, error) {
 // DueIncidents implements incident.Reader.
 func (o *ops) DueIncidents(ctx context.Context, now time.Time, limit int) ([]incident.Incident, error) {
 	t := micros(now)
-	rows, err := o.query(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.overdue_sent = ? AND i.status <> 'closed'
-		AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?)) ORDER BY i.ack_due LIMIT ?`, false, t, t, limit)
+	// the literal FALSE and the status test match the partial index's predicate
+	rows, err := o.query(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.overdue_sent = FALSE AND i.status <> 'closed'
+		AND ((i.ack_at IS NULL AND i.ack_due < ?) OR (i.response_at IS NULL AND i.response_due < ?)) ORDER BY i.ack_due LIMIT ?`, t, t, limit)
 	if err != nil {
 		return nil, o.mapErr(err, "due incidents")
 	}
@@ -454,8 +457,8 @@ func (o *ops) CaseTask(ctx context.Context, id string) (incident.Task, error) {
 
 // DueCaseTasks implements incident.Reader.
 func (o *ops) DueCaseTasks(ctx context.Context, now time.Time, limit int) ([]incident.Task, error) {
-	return o.tasks(ctx, `overdue_sent = ? AND status IN ('open', 'accepted') AND due IS NOT NULL AND due < ? ORDER BY due LIMIT ?`,
-		false, micros(now), limit)
+	return o.tasks(ctx, `overdue_sent = FALSE AND status IN ('open', 'accepted') AND due IS NOT NULL AND due < ? ORDER BY due LIMIT ?`,
+		micros(now), limit)
 }
 
 // AddCaseLink implements incident.Tx.

@@ -39,7 +39,7 @@ CREATE INDEX incidents_status ON incidents (status, created_at, id);
 CREATE INDEX incidents_sector ON incidents (sector, created_at, id);
 CREATE INDEX incidents_owner ON incidents (owner_org, created_at, id);
 CREATE INDEX incidents_affected ON incidents (affected_org, created_at, id);
-CREATE INDEX incidents_due ON incidents (ack_due) WHERE overdue_sent = 0 AND status <> 'closed';
+CREATE INDEX incidents_due ON incidents (ack_due) WHERE overdue_sent = FALSE AND status <> 'closed';
 
 CREATE TABLE incident_participants (
     incident_id  TEXT NOT NULL REFERENCES incidents (id),
@@ -93,7 +93,7 @@ CREATE TABLE incident_tasks (
     updated_at    INTEGER NOT NULL
 );
 CREATE INDEX incident_tasks_case ON incident_tasks (incident_id, created_at);
-CREATE INDEX incident_tasks_due ON incident_tasks (due) WHERE overdue_sent = 0 AND status IN ('open', 'accepted');
+CREATE INDEX incident_tasks_due ON incident_tasks (due) WHERE overdue_sent = FALSE AND status IN ('open', 'accepted');
 
 CREATE TABLE incident_links (
     id          TEXT PRIMARY KEY,
