@@ -28,12 +28,18 @@ import (
 // intelligence store, the processor consuming the bus, raw-event
 // retention, and the syslog receiver when --syslog-listen is set. stop
 // ends them in order and waits.
-func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *evidence.Service, log *slog.Logger) (*monitor.Service, func(), error) {
+func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *evidence.Service, esc monitor.Escalator,
+	log *slog.Logger) (*monitor.Service, func(), error) {
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.Data, Listen: cfg.NATSListen, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
-	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	iopt, err := intelOptions(cfg)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	iv := intel.NewService(db.Intel(), db, iopt)
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
 	ind := monitor.NewIndicators()
 	start := time.Now()
@@ -42,7 +48,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		return nil, nil, fmt.Errorf("matcher: %w", err)
 	}
 	log.Info("matcher loaded", "indicators", ind.Current().Len(), "took", time.Since(start).String())
-	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
+	proc := monitor.NewProcessor(db.Monitor(), db, ind, esc, opt)
 	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
 
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

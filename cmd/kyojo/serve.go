@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/demo"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/partner"
@@ -111,12 +112,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if rpzRT != nil {
 		services.RPZStatus = rpzRT.status
 	}
-	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, ev, log)
-	if err != nil {
-		return err
-	}
-	defer stopMonitoring()
-	services.Monitor = mon
 	inc, err := incidentService(cfg, db, iv, log)
 	if err != nil {
 		return err
@@ -125,6 +120,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	go func() { defer loops.Done(); incidentSweepLoop(loopCtx, inc, log) }()
 	defer inc.Close()
 	services.Incidents = inc
+	// GSOC alerts open or join incidents (by the rules, or by hand).
+	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, ev, incident.AlertEscalator{S: inc}, log)
+	if err != nil {
+		return err
+	}
+	defer stopMonitoring()
+	services.Monitor = mon
 	partners, err := openPartners(cfg, db)
 	if err != nil {
 		return err

@@ -198,12 +198,21 @@ func TestMonitorEndToEnd(t *testing.T) {
 		t.Errorf("health %+v", s.Health)
 	}
 
-	// Escalation by hand: no incidents part on this hub yet.
+	// Escalation by hand: the alert opens (or joins) an incident that the
+	// alerted organisation works and others do not see.
 	ok(t, h, req{as: carol, method: "POST", path: "/alerts/" + mofAlert.ID + "/escalate"}, 404, nil)
-	r = ok(t, h, req{as: bob, method: "POST", path: "/alerts/" + mofAlert.ID + "/escalate"}, 503, nil)
-	if r.header.Get("Retry-After") == "" {
-		t.Error("503 without Retry-After")
+	var esc monitor.Alert
+	ok(t, h, req{as: bob, method: "POST", path: "/alerts/" + mofAlert.ID + "/escalate"}, 200, &esc)
+	if esc.Incident == "" {
+		t.Fatalf("escalated alert without an incident: %+v", esc)
 	}
+	var again monitor.Alert
+	ok(t, h, req{as: bob, method: "POST", path: "/alerts/" + mofAlert.ID + "/escalate"}, 200, &again)
+	if again.Incident != esc.Incident {
+		t.Errorf("escalating again opened %s, want %s", again.Incident, esc.Incident)
+	}
+	ok(t, h, req{as: bob, method: "GET", path: "/incidents/" + esc.Incident}, 200, nil)
+	ok(t, h, req{as: carol, method: "GET", path: "/incidents/" + esc.Incident}, 404, nil)
 }
 
 func callWith(t *testing.T, h *hubtest.Hub, q req, headers map[string]string) resp {

@@ -134,10 +134,6 @@ func New(t testing.TB) *Hub {
 	h.Ledger = lg
 	h.Evidence = evidence.NewService(db.Evidence(), ledger.Evidence{Log: lg}, nil)
 	h.Intel = intel.NewService(db.Intel(), db, intel.Options{})
-	h.Indicators = monitor.NewIndicators()
-	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
-		Sightings: &monitor.Sightings{Intel: h.Intel}}
-	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, nil, mopt), mopt)
 	blobs, err := blobstore.Open(filepath.Join(t.TempDir(), "evidence"))
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +142,10 @@ func New(t testing.TB) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Indicators = monitor.NewIndicators()
+	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
+		Sightings: &monitor.Sightings{Intel: h.Intel}}
+	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, incident.AlertEscalator{S: h.Incidents}, mopt), mopt)
 	seal, err := partner.NewSealer([]byte(PartnerKey))
 	if err != nil {
 		t.Fatal(err)
