@@ -42,6 +42,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 	iv := intel.NewService(db.Intel(), db, iopt)
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
 	ind := monitor.NewIndicators()
+	ind.Decay = iopt.Decay
 	start := time.Now()
 	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
 		b.Close()

@@ -70,6 +70,8 @@ type Indicators struct {
 	cur     atomic.Pointer[Index]
 	// MinScore: indicators scoring below it are not detected on.
 	MinScore float64
+	// Decay scores indicators (the hub's --decay); intel.DefaultDecay when unset.
+	Decay intel.Decay
 }
 
 // NewIndicators returns an empty set.
@@ -92,7 +94,7 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 	defer x.mu.Unlock()
 	n := 0
 	for _, o := range objs {
-		ind, ok := indicatorOf(o, now, x.MinScore)
+		ind, ok := indicatorOfWith(o, now, x.MinScore, x.decay())
 		if !ok {
 			if _, had := x.byID[o.ID]; had {
 				delete(x.byID, o.ID)
@@ -199,7 +201,19 @@ var (
 // unrevoked STIX indicator with a pattern kyojo can match, scoring at
 // least min.
 func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
-	if o.Type != "indicator" || o.Revoked || (o.ValidUntil != nil && !now.Before(*o.ValidUntil)) || !intel.DefaultDecay.Detectable(o, now, min) {
+	return indicatorOfWith(o, now, min, intel.DefaultDecay)
+}
+
+func (x *Indicators) decay() intel.Decay {
+	if x.Decay.HalfLife == nil {
+		return intel.DefaultDecay
+	}
+	return x.Decay
+}
+
+// indicatorOfWith is indicatorOf with the hub's decay.
+func indicatorOfWith(o intel.Object, now time.Time, min float64, dec intel.Decay) (Indicator, bool) {
+	if o.Type != "indicator" || o.Revoked || (o.ValidUntil != nil && !now.Before(*o.ValidUntil)) || !dec.Detectable(o, now, min) {
 		return Indicator{}, false
 	}
 	var raw struct {
@@ -211,7 +225,7 @@ func indicatorOf(o intel.Object, now time.Time, min float64) (Indicator, bool) {
 		return Indicator{}, false
 	}
 	d := o.Dist
-	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: &d, Score: intel.DefaultDecay.Score(o, now)}
+	ind := Indicator{ID: o.ID, Name: raw.Name, Dist: &d, Score: dec.Score(o, now)}
 	ind.Name = clip(ind.Name, 200)
 	p, err := pattern.Parse(raw.Pattern)
 	if err != nil {

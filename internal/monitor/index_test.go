@@ -178,3 +178,23 @@ func TestUpdateDelta(t *testing.T) {
 		t.Errorf("after the rebuild: %v, want %v", got, want)
 	}
 }
+
+// The hub's decay setting decides which indicators are still detected on.
+func TestIndicatorsUseTheHubsDecay(t *testing.T) {
+	o := obj("indicator--old", "[ipv4-addr:value = '198.51.100.7']", policy.Distribution{TLP: policy.Green})
+	o.AddedAt, o.Values = now.Add(-60*24*time.Hour), []intel.Value{{Kind: "ip", Value: "198.51.100.7"}}
+	slow, err := intel.ParseDecay("ip=365d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		decay intel.Decay
+		want  int
+	}{{intel.Decay{}, 0}, {slow, 1}} { // 80 → 20 after two 30-day half-lives; → 71 after 60 of 365 days
+		x := NewIndicators()
+		x.MinScore, x.Decay = 30, tc.decay
+		if got := x.Apply([]intel.Object{o}, now); got != tc.want {
+			t.Errorf("decay %v: %d indicators taken, want %d", tc.decay.HalfLife["ip"], got, tc.want)
+		}
+	}
+}
