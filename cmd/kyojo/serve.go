@@ -57,6 +57,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	svc := identity.NewService(db, nil)
+	defer svc.WaitTouches() // before the store closes
 	if cfg.Demo {
 		if err := seedDemo(ctx, env, cfg, svc); err != nil {
 			return err

@@ -10,6 +10,7 @@ package identity
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,9 +45,11 @@ func System(via string) Actor {
 
 // Service implements identity's use cases on a Store.
 type Service struct {
-	store   Store
-	now     func() time.Time
-	limiter *Limiter
+	store    Store
+	now      func() time.Time
+	limiter  *Limiter
+	touching sync.Map       // token IDs whose last use is being written
+	touches  sync.WaitGroup // those writes
 }
 
 // NewService returns a Service on st. now defaults to time.Now.

@@ -123,10 +123,32 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string, from Act
 		return Actor{}, User{}, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		_ = s.store.Transact(ctx, func(tx Tx) error { return tx.TouchToken(ctx, t.ID, now) })
+		s.touchToken(ctx, t.ID, now)
 	}
 	return ActorForOrg(u, o, t.Scope, from), u, nil
 }
+
+// touchToken records a token's last use in the background, once at a
+// time per token: the request does not wait for the write to commit (a
+// burst of first uses after a quiet minute made every request in it wait
+// for its own commit), and concurrent requests with the same token write
+// it once.
+func (s *Service) touchToken(ctx context.Context, id string, now time.Time) {
+	if _, busy := s.touching.LoadOrStore(id, struct{}{}); busy {
+		return
+	}
+	s.touches.Add(1)
+	go func() {
+		defer s.touches.Done()
+		defer s.touching.Delete(id)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = s.store.Transact(ctx, func(tx Tx) error { return tx.TouchToken(ctx, id, now) })
+	}()
+}
+
+// WaitTouches waits for the background writes of tokens' last use.
+func (s *Service) WaitTouches() { s.touches.Wait() }
 
 func (s *Service) activeUser(ctx context.Context, id string) (User, Org, error) {
 	u, err := s.store.User(ctx, id)

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -36,8 +37,13 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// Connections stay open while they are used: with fewer idle than
+	// open, every burst of requests closed the surplus and the next burst
+	// waited for new backends (each a fork and a handshake) and for pgx to
+	// prepare its statements again. Idle for five minutes, they close.
 	pool.SetMaxOpenConns(32)
-	pool.SetMaxIdleConns(8)
+	pool.SetMaxIdleConns(32)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)

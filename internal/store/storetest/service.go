@@ -95,6 +95,12 @@ func testService(t *testing.T, db *store.DB) {
 	if err != nil || ra.Scope != policy.ScopeRead {
 		t.Fatalf("token auth: %+v %v", ra, err)
 	}
+	// The token's last use is written in the background, once.
+	svc.WaitTouches()
+	toks, err := db.ListTokens(ctx, admin.ID)
+	if err != nil || !slices.ContainsFunc(toks, func(k identity.Token) bool { return k.Name == "ro" && k.LastUsedAt != nil }) {
+		t.Fatalf("token's last use not recorded: %+v %v", toks, err)
+	}
 	if _, err := svc.CreateOrg(ctx, ra, identity.Org{Slug: "y", Name: "Y", Kind: identity.KindSME}); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("read-only token wrote: %v", err)
 	}
