@@ -25,11 +25,12 @@ func findBrowser() string {
 	return ""
 }
 
-// TestBrowser drives a real headless Chromium: sign in, switch language,
-// register an organisation through the form and find it in the directory,
-// search for a value with the header's search box.
-func TestBrowser(t *testing.T) {
-	t.Parallel()
+// browser starts a headless Chromium for the test (stopped when it ends)
+// and returns its context, with a 90-second limit. It skips the test when
+// there is no Chromium, unless KYOJO_REQUIRE_BROWSER is set, and in -short
+// mode.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	bin := findBrowser()
 	if bin == "" {
 		if os.Getenv("KYOJO_REQUIRE_BROWSER") != "" {
@@ -40,7 +41,6 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	h := hubtest.New(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
@@ -48,11 +48,19 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
+	t.Cleanup(func() { cancelT(); cancel(); cancelA() })
+	return ctx
+}
+
+// TestBrowser drives a real headless Chromium: sign in, switch language,
+// register an organisation through the form and find it in the directory,
+// search for a value with the header's search box.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	h := hubtest.New(t)
 
 	C := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	err := chromedp.Do(ctx,

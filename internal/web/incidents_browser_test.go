@@ -1,11 +1,8 @@
 package web_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -17,28 +14,8 @@ import (
 // the observables and the timeline.
 func TestIncidentBrowser(t *testing.T) {
 	t.Parallel()
-	bin := findBrowser()
-	if bin == "" {
-		if os.Getenv("KYOJO_REQUIRE_BROWSER") != "" {
-			t.Fatal("KYOJO_REQUIRE_BROWSER is set but no Chromium was found")
-		}
-		t.Skip("no Chromium found; `apt-get install -y chromium` enables this test")
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	ctx := browser(t)
 	h := hubtest.New(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
 	C := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(h.URL+"/incidents/new"),
