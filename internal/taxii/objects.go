@@ -213,20 +213,27 @@ type Envelope struct {
 	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
-func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
+// pullPage serves one page of a whole collection (objects or manifest) to
+// the requesting client, with every match[] filter, and records the pull.
+func (s *Server) pullPage(r *http.Request, endpoint string) (page, error) {
 	c, err := s.readable(r)
 	if err != nil {
-		return err
+		return page{}, err
 	}
 	q, err := parseQuery(r.URL.Query(), true, true)
 	if err != nil {
-		return err
+		return page{}, err
 	}
-	p, err := s.pageOf(r, c, "objects", q)
+	p, err := s.pageOf(r, c, endpoint, q)
 	if err != nil {
-		return err
+		return page{}, err
 	}
-	if err := s.logPull(r, c, "objects", q, p); err != nil {
+	return p, s.logPull(r, c, endpoint, q, p)
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.pullPage(r, "objects")
+	if err != nil {
 		return err
 	}
 	s.writeEnvelope(w, p)
@@ -348,19 +355,8 @@ type Manifest struct {
 }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.readable(r)
+	p, err := s.pullPage(r, "manifest")
 	if err != nil {
-		return err
-	}
-	q, err := parseQuery(r.URL.Query(), true, true)
-	if err != nil {
-		return err
-	}
-	p, err := s.pageOf(r, c, "manifest", q)
-	if err != nil {
-		return err
-	}
-	if err := s.logPull(r, c, "manifest", q, p); err != nil {
 		return err
 	}
 	out := Manifest{More: p.more, Next: p.next}
