@@ -1,7 +1,6 @@
 package rpzdns
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -78,50 +75,9 @@ zone "%s" {
 	if err := os.WriteFile(cf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-g", "-4", "-c", cf)
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("named log:\n%s", logs.String())
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	ask := func(name string) (*dns.Msg, error) {
-		m := new(dns.Msg)
-		m.SetQuestion(name, dns.TypeA)
-		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
-		return r, err
-	}
-	redirected := func(r *dns.Msg) bool {
-		if r == nil || len(r.Answer) == 0 {
-			return false
-		}
-		c, ok := r.Answer[0].(*dns.CNAME)
-		return ok && c.Target == "warn.kyojo.test."
-	}
-	resolved := func(r *dns.Msg) bool {
-		return r != nil && r.Rcode == dns.RcodeSuccess && len(r.Answer) == 1 && r.Answer[0].Header().Rrtype == dns.TypeA
-	}
-	eventually := func(what, name string, ok func(*dns.Msg) bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		var r *dns.Msg
-		var err error
-		for time.Now().Before(deadline) {
-			if r, err = ask(name); err == nil && ok(r) {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("%s: %s answered %v (%v)", what, name, r, err)
-	}
+	startDaemon(t, "named", bin, "-g", "-4", "-c", cf)
+	pr := newProbe(t, port, 20*time.Second)
+	ask, eventually := pr.ask, pr.eventually
 	eventually("listed name redirected after the first transfer", "evil.example.", redirected)
 	if r, err := ask("fine.example."); err != nil || !resolved(r) {
 		t.Fatalf("unlisted name: %v %v", r, err)

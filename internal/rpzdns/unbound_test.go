@@ -1,7 +1,6 @@
 package rpzdns
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -100,50 +99,9 @@ rpz:
 	if err := os.WriteFile(cf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-d", "-c", cf)
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("unbound log:\n%s", logs.String())
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	ask := func(name string) (*dns.Msg, error) {
-		m := new(dns.Msg)
-		m.SetQuestion(name, dns.TypeA)
-		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
-		return r, err
-	}
-	redirected := func(r *dns.Msg) bool {
-		if r == nil || len(r.Answer) == 0 {
-			return false
-		}
-		c, ok := r.Answer[0].(*dns.CNAME)
-		return ok && c.Target == "warn.kyojo.test."
-	}
-	resolved := func(r *dns.Msg) bool {
-		return r != nil && r.Rcode == dns.RcodeSuccess && len(r.Answer) == 1 && r.Answer[0].(*dns.A).A.String() == "192.0.2.1"
-	}
-	eventually := func(what string, name string, ok func(*dns.Msg) bool) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		var r *dns.Msg
-		var err error
-		for time.Now().Before(deadline) {
-			if r, err = ask(name); err == nil && ok(r) {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("%s: %s answered %v (%v)", what, name, r, err)
-	}
+	startDaemon(t, "unbound", bin, "-d", "-c", cf)
+	pr := newProbe(t, port, 15*time.Second)
+	ask, eventually := pr.ask, pr.eventually
 	start := time.Now()
 	eventually("listed name redirected after the first transfer", "evil.example.", redirected)
 	t.Logf("Unbound loaded the zone in %v", time.Since(start))
