@@ -177,6 +177,7 @@ const (
 	hSensor   = "Kyojo-Sensor"
 	hReceived = "Kyojo-Received"
 	hTooLong  = "Kyojo-Too-Long"
+	hPacked   = "Kyojo-Packed" // "1": Data is compressed (monitor.Pack)
 )
 
 // Publish stores m in the stream (monitor.Publisher). It refuses with
@@ -190,10 +191,13 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 		return errs.E(errs.Unavailable, "the hub is over capacity: retry later")
 	}
 	msg := nats.NewMsg(b.subject + "." + m.SensorID)
-	msg.Data = m.Lines
+	msg.Data = m.Data
 	msg.Header.Set(jetstream.MsgIDHeader, m.ID)
 	msg.Header.Set(hSensor, m.SensorID)
 	msg.Header.Set(hReceived, m.ReceivedAt.UTC().Format(time.RFC3339Nano))
+	if m.Packed {
+		msg.Header.Set(hPacked, "1")
+	}
 	if m.TooLong > 0 {
 		msg.Header.Set(hTooLong, strconv.FormatInt(m.TooLong, 10))
 	}
@@ -201,7 +205,7 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 		return &errs.Error{Code: errs.Unavailable, Message: "the event stream did not accept the batch: retry later", Err: err}
 	}
 	b.mu.Lock()
-	b.backlog += int64(len(m.Lines))
+	b.backlog += int64(len(m.Data))
 	b.mu.Unlock()
 	return nil
 }
@@ -297,7 +301,7 @@ func (o Options) workers() int {
 
 func decode(msg jetstream.Msg) monitor.Message {
 	h := msg.Headers()
-	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Lines: msg.Data()}
+	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: msg.Data(), Packed: h.Get(hPacked) == "1"}
 	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
 	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
 	return m

@@ -39,13 +39,18 @@ func TestDeliverOnceEach(t *testing.T) {
 			}
 			at := time.Date(2026, 11, 28, 1, 2, 3, 4000, time.UTC)
 			for i := range 20 {
-				m := monitor.Message{ID: fmt.Sprintf("b%d", i), SensorID: "s1", ReceivedAt: at, Lines: []byte(fmt.Sprintf("line %d\n", i)), TooLong: int64(i % 2)}
+				// Odd messages come packed, as ingest sends them; even ones
+				// plain, as an older hub's would be.
+				m := monitor.Message{ID: fmt.Sprintf("b%d", i), SensorID: "s1", ReceivedAt: at, Data: []byte(fmt.Sprintf("line %d\n", i)), TooLong: int64(i % 2)}
+				if i%2 == 1 {
+					m.Data, m.Packed = monitor.Pack("", m.Data), true
+				}
 				if err := b.Publish(ctx, m); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// A resend of a published id is dropped by the stream.
-			if err := b.Publish(ctx, monitor.Message{ID: "b3", SensorID: "s1", ReceivedAt: at, Lines: []byte("line 3\n")}); err != nil {
+			if err := b.Publish(ctx, monitor.Message{ID: "b3", SensorID: "s1", ReceivedAt: at, Data: []byte("line 3\n")}); err != nil {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex
@@ -61,8 +66,14 @@ func TestDeliverOnceEach(t *testing.T) {
 						failed = true
 						return errs.E(errs.Unavailable, "store down")
 					}
-					if !m.ReceivedAt.Equal(at) || m.SensorID != "s1" {
-						t.Errorf("decoded %+v", m)
+					var i int
+					fmt.Sscanf(m.ID, "b%d", &i)
+					lines := m.Data
+					if m.Packed {
+						lines, _ = monitor.Unpack(nil, m.Data)
+					}
+					if !m.ReceivedAt.Equal(at) || m.SensorID != "s1" || m.Packed != (i%2 == 1) || m.TooLong != int64(i%2) || string(lines) != fmt.Sprintf("line %d\n", i) {
+						t.Errorf("decoded %+v (lines %q)", m, lines)
 					}
 					seen[m.ID]++
 					if len(seen) == 20 {
@@ -104,7 +115,7 @@ func TestOverCapacity(t *testing.T) {
 	defer b.Close()
 	var refused error
 	for i := 0; i < 100 && refused == nil; i++ {
-		refused = b.Publish(t.Context(), monitor.Message{ID: fmt.Sprint(i), SensorID: "s", ReceivedAt: time.Now(), Lines: make([]byte, 200)})
+		refused = b.Publish(t.Context(), monitor.Message{ID: fmt.Sprint(i), SensorID: "s", ReceivedAt: time.Now(), Data: make([]byte, 200)})
 	}
 	if !errs.Is(refused, errs.Unavailable) {
 		t.Fatalf("never refused: %v", refused)

@@ -77,7 +77,7 @@ type Batch struct {
 	Reasons     map[string]int64
 	LastError   string
 	Hits        []Hit
-	Raw         []byte    // the lines as received, gzip-compressed
+	Raw         []byte    // the lines as received, compressed (Pack)
 	Expires     time.Time // when the raw events may be deleted
 	Window      time.Duration
 }
@@ -87,7 +87,7 @@ type Raw struct {
 	BatchID    string    `json:"batch_id"`
 	SensorID   string    `json:"sensor_id"`
 	ReceivedAt time.Time `json:"received_at"`
-	Data       []byte    `json:"-"` // gzip
+	Data       []byte    `json:"-"` // compressed (Unpack reads it)
 }
 
 // TopIndicator is one line of the GSOC view's top-indicators table.

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"log/slog"
@@ -24,8 +23,11 @@ type Message struct {
 	ID         string    `json:"id"`
 	SensorID   string    `json:"sensor_id"`
 	ReceivedAt time.Time `json:"received_at"`
-	Lines      []byte    `json:"-"`                  // newline-separated, uncompressed
-	TooLong    int64     `json:"too_long,omitempty"` // lines ingest dropped for being longer than parse.MaxLine
+	// Data is the newline-separated lines, compressed by Pack when
+	// Packed (ingest always packs; a message from an older hub may not be).
+	Data    []byte `json:"-"`
+	Packed  bool   `json:"packed,omitempty"`
+	TooLong int64  `json:"too_long,omitempty"` // lines ingest dropped for being longer than parse.MaxLine
 }
 
 // Directory is what monitoring needs of identity.
@@ -45,6 +47,7 @@ type Options struct {
 	// events (its "events" retention rule); 0 falls back to Retention.
 	RetentionFor func(ctx context.Context, orgID string) time.Duration
 	Rules        []Rule     // escalation rules; DefaultRules when nil
+	Codec        string     // how batches are compressed (CodecS2, CodecZstd); default s2
 	Sightings    *Sightings // record alerts as STIX sightings; nil: not recorded
 	Now          func() time.Time
 	Log          *slog.Logger
@@ -86,7 +89,7 @@ type Processor struct {
 	opt   Options
 	mu    sync.Mutex // guards cache
 	cache map[string]cached
-	gzips sync.Pool // *gzip.Writer
+	bufs  sync.Pool // *[]byte: unpacked lines
 }
 
 type cached struct {
@@ -181,9 +184,16 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		b.Reasons["too long"] += m.TooLong
 		b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
 	}
-	// The raw lines are compressed for retention while they are parsed.
-	raw := make(chan []byte, 1)
-	go func() { raw <- p.gzip(m.Lines) }()
+	// The lines are kept for retention as they came, compressed; a message
+	// that came uncompressed is compressed here.
+	lines, raw, err := p.unpack(m)
+	if err != nil {
+		p.opt.Log.WarnContext(ctx, "batch that does not decompress dropped", "batch", m.ID, "sensor", m.SensorID, "err", err)
+		return Result{}, nil
+	}
+	if m.Packed {
+		defer p.release(lines)
+	}
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.ind(ref).Dist) }
 	type key struct {
@@ -200,7 +210,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 			b.LastError = clip(err.Error(), 300)
 		}
 	}
-	for rest := m.Lines; len(rest) > 0; {
+	for rest := lines; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i], rest[i+1:]
@@ -251,7 +261,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	for _, h := range agg {
 		b.Hits = append(b.Hits, *h)
 	}
-	b.Raw = <-raw
+	b.Raw = raw
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
 		return Result{}, err
@@ -338,20 +348,29 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// gzip compresses b with a pooled compressor (each holds about a
-// megabyte of state).
-func (p *Processor) gzip(b []byte) []byte {
-	out := bytes.NewBuffer(make([]byte, 0, len(b)/6+64))
-	z, _ := p.gzips.Get().(*gzip.Writer)
-	if z == nil {
-		z, _ = gzip.NewWriterLevel(out, gzip.BestSpeed)
-	} else {
-		z.Reset(out)
+// unpack returns a message's lines (in a pooled buffer to give back with
+// release) and the compressed form to keep.
+func (p *Processor) unpack(m Message) (lines, raw []byte, err error) {
+	if !m.Packed {
+		return m.Data, Pack(p.opt.Codec, m.Data), nil
 	}
-	z.Write(b)
-	z.Close()
-	p.gzips.Put(z)
-	return out.Bytes()
+	buf, _ := p.bufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	lines, err = Unpack((*buf)[:0], m.Data)
+	if err != nil {
+		p.bufs.Put(buf)
+		return nil, nil, err
+	}
+	return lines, m.Data, nil
+}
+
+// release gives a buffer unpack filled back to the pool.
+func (p *Processor) release(lines []byte) {
+	if cap(lines) >= 1<<20 {
+		p.bufs.Put(&lines)
+	}
 }
 
 // newID returns a time-ordered id.

@@ -23,7 +23,7 @@ import (
 // accepted); over capacity it returns errs.RateLimited or errs.Unavailable
 // and stores nothing. A message published twice with one id is delivered
 // once where the carrier can tell (NATS de-duplicates by Nats-Msg-Id), and
-// processed once in any case (Store.ApplyBatch). m.Lines is valid only
+// processed once in any case (Store.ApplyBatch). m.Data is valid only
 // during the call: a Publisher that keeps it copies it.
 type Publisher interface {
 	Publish(ctx context.Context, m Message) error
@@ -212,7 +212,7 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
-		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Lines: lines, TooLong: tooLong}
+		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: Pack(s.opt.Codec, lines), Packed: true, TooLong: tooLong}
 		tooLong = 0
 		var err error
 		if s.pub != nil {
@@ -383,11 +383,7 @@ func (s *Service) AlertEvents(ctx context.Context, a identity.Actor, id string) 
 	out := []string{}
 	needle := []byte(al.Observed)
 	for _, r := range raws {
-		z, err := gzip.NewReader(bytes.NewReader(r.Data))
-		if err != nil {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(z, 64<<20))
+		data, err := Unpack(nil, r.Data)
 		if err != nil {
 			continue
 		}

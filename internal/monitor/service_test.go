@@ -22,7 +22,14 @@ func (p *fakePub) Publish(_ context.Context, m Message) error {
 	if p.err != nil {
 		return p.err
 	}
-	m.Lines = bytes.Clone(m.Lines) // valid only during the call
+	if !m.Packed {
+		return errors.New("ingest published an uncompressed message")
+	}
+	var err error
+	if m.Data, err = Unpack(nil, m.Data); err != nil { // a copy: Data is valid only during the call
+		return err
+	}
+	m.Packed = false
 	p.msgs = append(p.msgs, m)
 	return nil
 }
@@ -40,11 +47,11 @@ func TestIngestSplits(t *testing.T) {
 	if len(pub.msgs) != 3 || rc.Lines != MaxBatchLines+6 {
 		t.Fatalf("%d messages, %d lines", len(pub.msgs), rc.Lines)
 	}
-	if n := bytes.Count(pub.msgs[0].Lines, []byte("\n")); n != MaxBatchLines {
+	if n := bytes.Count(pub.msgs[0].Data, []byte("\n")); n != MaxBatchLines {
 		t.Errorf("first message has %d lines", n)
 	}
-	if pub.msgs[2].TooLong != 1 || string(pub.msgs[2].Lines) != line {
-		t.Errorf("last message: too long %d, %q", pub.msgs[2].TooLong, pub.msgs[2].Lines)
+	if pub.msgs[2].TooLong != 1 || string(pub.msgs[2].Data) != line {
+		t.Errorf("last message: too long %d, %q", pub.msgs[2].TooLong, pub.msgs[2].Data)
 	}
 	// The same body gives the same ids: a resend is recognised.
 	pub2 := &fakePub{}
@@ -69,7 +76,7 @@ func TestIngestReaderGzip(t *testing.T) {
 	z.Write([]byte("a\nb\nc\n"))
 	z.Close()
 	rc, err := s.IngestReader(t.Context(), Sensor{ID: "s"}, &gz, "f")
-	if err != nil || rc.Lines != 3 || len(pub.msgs) != 1 || string(pub.msgs[0].Lines) != "a\nb\nc\n" {
+	if err != nil || rc.Lines != 3 || len(pub.msgs) != 1 || string(pub.msgs[0].Data) != "a\nb\nc\n" {
 		t.Fatalf("%+v %v %d", rc, err, len(pub.msgs))
 	}
 	if _, err := s.IngestReader(t.Context(), Sensor{ID: "s"}, bytes.NewReader([]byte{0x1f, 0x8b, 1}), "f"); err == nil {
@@ -95,7 +102,7 @@ func TestIngestZeekHeaders(t *testing.T) {
 	for i, m := range pub.msgs {
 		r := parse.Reader{Format: parse.FormatZeek}
 		events := 0
-		for line := range bytes.SplitSeq(bytes.TrimSuffix(m.Lines, []byte("\n")), []byte("\n")) {
+		for line := range bytes.SplitSeq(bytes.TrimSuffix(m.Data, []byte("\n")), []byte("\n")) {
 			_, err := r.Line(line)
 			if err == nil {
 				events++

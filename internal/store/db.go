@@ -96,8 +96,52 @@ func (db *DB) Ping(ctx context.Context) error {
 // Tx is one transaction; it implements every domain's Tx interface.
 type Tx struct {
 	ops
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared in this transaction (closed with it)
 }
+
+// prepared returns query prepared in the transaction, once: for
+// statements a transaction runs many times (per hit, per row), where
+// preparing each time costs more than running.
+func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := tx.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, tx.d.Rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
+// execP is exec through prepared.
+func (tx *Tx) execP(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := tx.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRowP is queryRow through prepared; a failed prepare shows as the
+// row's error.
+func (tx *Tx) queryRowP(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := tx.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // Transact runs fn in a transaction on the write pool; it commits when fn
 // returns nil and rolls back otherwise, returning fn's error unchanged.

@@ -179,7 +179,7 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 				return err
 			}
 			alerts = append(alerts, a)
-			if _, err := tx.exec(ctx, `INSERT INTO monitor_alert_batches (alert_id, batch_id) VALUES (?, ?)`, a.ID, b.ID); err != nil {
+			if _, err := tx.execP(ctx, `INSERT INTO monitor_alert_batches (alert_id, batch_id) VALUES (?, ?)`, a.ID, b.ID); err != nil {
 				return tx.mapErr(err, "link alert")
 			}
 		}
@@ -227,7 +227,7 @@ func (m *Monitor) addCounts(ctx context.Context, tx *Tx, b monitor.Batch) error 
 // joinHit adds a hit to the alert of its key last seen within the window,
 // or opens one.
 func (m *Monitor) joinHit(ctx context.Context, tx *Tx, b monitor.Batch, h monitor.Hit) (monitor.Alert, error) {
-	row := tx.queryRow(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE org_id = ? AND indicator_id = ? AND value = ?
+	row := tx.queryRowP(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE org_id = ? AND indicator_id = ? AND value = ?
 		AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`, b.OrgID, h.IndicatorID, h.Value, micros(h.First.Add(-b.Window)))
 	a, err := scanAlert(row)
 	if err == nil {
@@ -240,7 +240,7 @@ func (m *Monitor) joinHit(ctx context.Context, tx *Tx, b monitor.Batch, h monito
 		}
 		a.Severity = min(a.Severity, h.Severity)
 		a.Score = h.Score
-		_, err := tx.exec(ctx, `UPDATE monitor_alerts SET count = ?, first_seen = ?, last_seen = ?, severity = ?, score = ? WHERE id = ?`,
+		_, err := tx.execP(ctx, `UPDATE monitor_alerts SET count = ?, first_seen = ?, last_seen = ?, severity = ?, score = ? WHERE id = ?`,
 			a.Count, micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, a.ID)
 		return a, tx.mapErr(err, "join alert")
 	}
@@ -250,7 +250,7 @@ func (m *Monitor) joinHit(ctx context.Context, tx *Tx, b monitor.Batch, h monito
 	a = monitor.Alert{ID: uuid.Must(uuid.NewV7()).String(), OrgID: b.OrgID, Sector: b.Sector, IndicatorID: h.IndicatorID, Name: h.Name,
 		Kind: h.Kind, Value: h.Value, Observed: h.Observed, SensorID: b.SensorID, Count: h.Count, FirstSeen: h.First, LastSeen: h.Last,
 		Severity: h.Severity, Score: h.Score, CreatedAt: b.ProcessedAt}
-	_, err = tx.exec(ctx, `INSERT INTO monitor_alerts (id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count,
+	_, err = tx.execP(ctx, `INSERT INTO monitor_alerts (id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count,
 		first_seen, last_seen, severity, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.Sector, a.IndicatorID, a.Name, a.Kind, a.Value, a.Observed, a.SensorID, a.Count,
 		micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, micros(a.CreatedAt))

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -43,6 +44,12 @@ type eve struct {
 
 	httpFast eveHTTP // storage for the fast path, saving an allocation
 	fileFast eveFile
+	// Values the fast path read straight from the line's bytes; when set
+	// they stand for Timestamp, SrcIP and DestIP.
+	ts             time.Time
+	src, dst       netip.Addr
+	tsSet          bool
+	srcSet, dstSet bool
 }
 
 type eveAlert struct {
@@ -105,13 +112,21 @@ func eveEvent(r0 *eve) (Event, error) {
 	if r.EventType == "" {
 		return Event{}, bad("not EVE JSON: no event_type")
 	}
-	e := Event{Type: r.EventType, SrcIP: parseAddr(r.SrcIP), DstIP: parseAddr(r.DestIP),
-		SrcPort: r.SrcPort, DstPort: r.DestPort, Proto: r.Proto}
-	t, err := eveTime(r.Timestamp)
-	if err != nil {
-		return Event{}, err
+	e := Event{Type: r.EventType, SrcIP: r.src, DstIP: r.dst, SrcPort: r.SrcPort, DstPort: r.DestPort, Proto: r.Proto}
+	if !r.srcSet {
+		e.SrcIP = parseAddr(r.SrcIP)
 	}
-	e.Time = t
+	if !r.dstSet {
+		e.DstIP = parseAddr(r.DestIP)
+	}
+	e.Time = r.ts
+	if !r.tsSet {
+		t, err := eveTime(r.Timestamp)
+		if err != nil {
+			return Event{}, err
+		}
+		e.Time = t
+	}
 	if a := r.Alert; a != nil {
 		e.Signature, e.Severity = a.Signature, a.Severity
 	}

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"encoding/json"
+	"net/netip"
 	"strconv"
 )
 
@@ -42,15 +43,16 @@ func (s *scanner) peek() byte {
 	return s.b[s.i]
 }
 
-// str reads a string; escaped strings are decoded by encoding/json.
-func (s *scanner) str() string {
+// raw reads a string and returns its bytes as they stand in the line
+// (valid while the line is) and whether they hold escapes; it fails on
+// control characters and leaves non-ASCII to encoding/json.
+func (s *scanner) raw() (b []byte, esc bool) {
 	if s.peek() != '"' {
 		s.fail()
-		return ""
+		return nil, false
 	}
 	start := s.i
 	s.i++
-	esc := false
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
@@ -60,22 +62,105 @@ func (s *scanner) str() string {
 			continue
 		case c == '"':
 			s.i++
-			if !esc {
-				return string(s.b[start+1 : s.i-1])
-			}
-			var out string
-			if json.Unmarshal(s.b[start:s.i], &out) != nil {
-				s.fail()
-			}
-			return out
+			return s.b[start+1 : s.i-1], esc
 		case c < 0x20 || c >= 0x80:
-			s.fail() // control characters are invalid; non-ASCII is left to encoding/json
-			return ""
+			s.fail()
+			return nil, false
 		}
 		s.i++
 	}
 	s.fail()
-	return ""
+	return nil, false
+}
+
+// str reads a string; escaped strings are decoded by encoding/json.
+func (s *scanner) str() string {
+	start := s.i
+	b, esc := s.raw()
+	if !s.ok {
+		return ""
+	}
+	if !esc {
+		return intern(b)
+	}
+	var out string
+	if json.Unmarshal(s.b[start:s.i], &out) != nil {
+		s.fail()
+	}
+	return out
+}
+
+// plainStr reads a string or null. For a string without escapes it
+// returns the bytes as they stand in the line (valid while the line is)
+// and true; otherwise it stores the decoded string (or "" for null) in
+// *dst and returns false.
+func (s *scanner) plainStr(dst *string) ([]byte, bool) {
+	if s.peek() == 'n' {
+		s.lit("null")
+		*dst = ""
+		return nil, false
+	}
+	start := s.i
+	b, esc := s.raw()
+	if !s.ok || !esc {
+		return b, s.ok
+	}
+	s.i = start
+	*dst = s.str()
+	return nil, false
+}
+
+// addr reads an address field: a plain IPv4 address straight into *a
+// (set reports it), anything else as text into *dst for parseAddr.
+func (s *scanner) addr(dst *string, a *netip.Addr, set *bool) {
+	*dst, *a, *set = "", netip.Addr{}, false
+	b, ok := s.plainStr(dst)
+	if !ok {
+		return
+	}
+	if *a, *set = ipv4(b); !*set {
+		*dst = string(b)
+	}
+}
+
+// key reads an object key without copying it; a key with escapes gives
+// up (encoding/json reads it).
+func (s *scanner) key() []byte {
+	b, esc := s.raw()
+	if esc {
+		s.fail()
+	}
+	return b
+}
+
+// intern returns b as a string, without allocating for the values EVE
+// repeats on every line (event types, protocols).
+func intern(b []byte) string {
+	switch string(b) {
+	case "flow":
+		return "flow"
+	case "dns":
+		return "dns"
+	case "http":
+		return "http"
+	case "tls":
+		return "tls"
+	case "alert":
+		return "alert"
+	case "fileinfo":
+		return "fileinfo"
+	case "smtp":
+		return "smtp"
+	case "TCP":
+		return "TCP"
+	case "UDP":
+		return "UDP"
+	case "ICMP":
+		return "ICMP"
+	case "":
+		return ""
+	}
+	return string(b)
 }
 
 // num reads an integer (a number with a fraction or exponent gives up).
@@ -104,9 +189,9 @@ func (s *scanner) num() int {
 func (s *scanner) skip() {
 	switch c := s.peek(); {
 	case c == '"':
-		s.str()
+		s.raw()
 	case c == '{':
-		s.object(func(string) { s.skip() })
+		s.object(func([]byte) { s.skip() })
 	case c == '[':
 		s.array(s.skip)
 	case c == 't':
@@ -168,8 +253,9 @@ func (s *scanner) lit(w string) {
 	s.i += len(w)
 }
 
-// object calls member for each key; member must consume the value.
-func (s *scanner) object(member func(key string)) {
+// object calls member for each key; member must consume the value. The
+// key is valid only during the call.
+func (s *scanner) object(member func(key []byte)) {
 	if s.peek() != '{' {
 		s.fail()
 		return
@@ -180,7 +266,7 @@ func (s *scanner) object(member func(key string)) {
 		return
 	}
 	for s.ok {
-		k := s.str()
+		k := s.key()
 		if hasUpperASCII(k) {
 			s.fail() // encoding/json matches keys case-insensitively: leave such lines to it
 			return
@@ -203,7 +289,7 @@ func (s *scanner) object(member func(key string)) {
 	}
 }
 
-func hasUpperASCII(k string) bool {
+func hasUpperASCII(k []byte) bool {
 	for i := 0; i < len(k); i++ {
 		if k[i] >= 'A' && k[i] <= 'Z' {
 			return true
@@ -269,16 +355,21 @@ func (s *scanner) strs() []string {
 // eveFast fills r from line; ok is false when the line needs the slow path.
 func eveFast(line []byte, r *eve) bool {
 	s := &scanner{b: line, ok: true}
-	s.object(func(k string) {
-		switch k {
+	s.object(func(k []byte) {
+		switch string(k) {
 		case "timestamp":
-			r.Timestamp = s.strOrNull()
+			r.Timestamp, r.tsSet = "", false
+			if b, ok := s.plainStr(&r.Timestamp); ok {
+				if r.ts, r.tsSet = suricataTime(b); !r.tsSet {
+					r.Timestamp = string(b)
+				}
+			}
 		case "event_type":
 			r.EventType = s.strOrNull()
 		case "src_ip":
-			r.SrcIP = s.strOrNull()
+			s.addr(&r.SrcIP, &r.src, &r.srcSet)
 		case "dest_ip":
-			r.DestIP = s.strOrNull()
+			s.addr(&r.DestIP, &r.dst, &r.dstSet)
 		case "src_port":
 			r.SrcPort = s.numOrNull()
 		case "dest_port":
@@ -290,7 +381,7 @@ func eveFast(line []byte, r *eve) bool {
 				s.lit("null")
 				return
 			}
-			eveSection(s, k, r)
+			eveSection(s, string(k), r)
 		default:
 			s.skip()
 		}
@@ -306,8 +397,8 @@ func eveSection(s *scanner, name string, r *eve) {
 		if r.Alert == nil {
 			r.Alert = &eveAlert{}
 		}
-		s.object(func(k string) {
-			switch k {
+		s.object(func(k []byte) {
+			switch string(k) {
 			case "signature":
 				r.Alert.Signature = s.strOrNull()
 			case "severity":
@@ -318,8 +409,8 @@ func eveSection(s *scanner, name string, r *eve) {
 		})
 	case "http":
 		h := &r.httpFast
-		s.object(func(k string) {
-			switch k {
+		s.object(func(k []byte) {
+			switch string(k) {
 			case "hostname":
 				h.Hostname = s.strOrNull()
 			case "url":
@@ -335,8 +426,8 @@ func eveSection(s *scanner, name string, r *eve) {
 		r.HTTP = h
 	case "fileinfo":
 		f := &r.fileFast
-		s.object(func(k string) {
-			switch k {
+		s.object(func(k []byte) {
+			switch string(k) {
 			case "md5":
 				f.MD5 = s.strOrNull()
 			case "sha1":
@@ -353,8 +444,8 @@ func eveSection(s *scanner, name string, r *eve) {
 			r.DNS = &eveDNS{}
 		}
 		d := r.DNS
-		s.object(func(k string) {
-			switch k {
+		s.object(func(k []byte) {
+			switch string(k) {
 			case "rrname":
 				d.RRName = s.strOrNull()
 			case "rdata":

@@ -126,6 +126,10 @@ func (e *Event) addURL(scheme, host, path string) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
+	if u, ok := plainURL(scheme, host, path); ok {
+		e.URLs = addOnce(e.URLs, u)
+		return
+	}
 	e.URLs = addOnce(e.URLs, normURL(scheme+"://"+host+path))
 }
 

@@ -83,6 +83,7 @@ func FuzzEVEFast(f *testing.F) {
 	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"dns","dns":{"rrname":"a.example","rdata":"1.2.3.4"},"alert":{"signature":"s","severity":2}}`))
 	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"fileinfo","fileinfo":{"md5":"d41d8cd98f00b204e9800998ecf8427e"},"http":null,"src_port":null}`))
 	f.Add([]byte(`{"Event_Type":"flow","timestamp":"2026-11-01T00:00:00Z","src_port":01}`))
+	f.Add([]byte(`{"timestamp":"2026-11-28T06:00:00.123456+0900","event_type":"http","src_ip":"10.1.2.3","dest_ip":"2001:db8::1","timestamp":"2026-02-30T00:00:00.1+0000","http":{"hostname":"www.example.jp","url":"/a?b=c"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fast, ferr := EVE(b)
 		slow, serr := eveSlow(b)
@@ -91,6 +92,35 @@ func FuzzEVEFast(f *testing.F) {
 		}
 		if ferr == nil && !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("fast %+v\nslow %+v", fast, slow)
+		}
+	})
+}
+
+// FuzzFastValues checks each fast value conversion against the general
+// one: whenever the fast one answers, it answers the same.
+func FuzzFastValues(f *testing.F) {
+	for _, s := range []string{"2026-11-28T06:00:00.123456+0900", "2024-02-29T23:59:59.1-0000", "2023-02-29T00:00:00.5+0000",
+		"10.1.2.3", "010.1.2.3", "256.1.1.1", "1.2.3", "/index.html?q=1&r=2", "/a%20b", "/x?y?z"} {
+		f.Add([]byte(s), "www.example.jp")
+	}
+	f.Fuzz(func(t *testing.T, b []byte, host string) {
+		if got, ok := suricataTime(b); ok {
+			want, err := eveTime(string(b))
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("suricataTime(%q) = %v, eveTime: %v %v", b, got, want, err)
+			}
+		}
+		if got, ok := ipv4(b); ok {
+			if want := parseAddr(string(b)); got != want {
+				t.Fatalf("ipv4(%q) = %v, parseAddr %v", b, got, want)
+			}
+		}
+		for _, scheme := range []string{"http", "https"} {
+			if got, ok := plainURL(scheme, host, string(b)); ok {
+				if want := normURL(scheme + "://" + host + string(b)); got != want {
+					t.Fatalf("plainURL(%q, %q) = %q, normURL %q", host, b, got, want)
+				}
+			}
 		}
 	})
 }

@@ -1,0 +1,128 @@
+package monitor
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/kyojo-hub/kyojo/internal/errs"
+)
+
+// A batch's lines are compressed once, at ingest, and stay compressed on
+// the stream and in the raw-event store: the processor decompresses them
+// to parse and keeps the bytes it was given. Codecs (Options.Codec):
+//
+//   - "s2" (the default): the S2 stream format (klauspost/compress/s2;
+//     a Snappy extension, 10-byte "\xff\x06\x00\x00S2sTwO" header, CRC-32C
+//     per block). About 1.8 GB/s to compress and 4 GB/s to decompress on
+//     one core here, 6x smaller on Suricata EVE.
+//   - "zstd": Zstandard at its fastest level. About 0.6 GB/s and
+//     2.2 GB/s, 10x smaller: for hubs that keep raw events long.
+//
+// Stored data says which it is by its first bytes, so batches kept under
+// another codec, or gzip ones from before codecs, read back the same.
+const (
+	CodecS2   = "s2"
+	CodecZstd = "zstd"
+)
+
+// MaxUnpacked caps what one compressed batch may expand to: a batch is at
+// most MaxBatchBytes of lines plus a Zeek header, so anything larger is
+// not a batch this hub wrote.
+const MaxUnpacked = MaxBatchBytes + 2<<20
+
+var (
+	magicS2   = []byte("\xff\x06\x00\x00S2sTwO")
+	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	magicGzip = []byte{0x1f, 0x8b}
+)
+
+// CheckCodec says whether c names a codec ("" is the default).
+func CheckCodec(c string) error {
+	switch c {
+	case "", CodecS2, CodecZstd:
+		return nil
+	}
+	return errs.F(errs.Invalid, "codec", "unknown compression %q: use s2 or zstd", c)
+}
+
+var (
+	s2Writers = sync.Pool{New: func() any {
+		return s2.NewWriter(nil, s2.WriterConcurrency(1), s2.WriterBlockSize(4<<20))
+	}}
+	s2Readers = sync.Pool{New: func() any {
+		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20))
+	}}
+	zstdOnce sync.Once
+	zstdEnc  *zstd.Encoder
+	zstdDec  *zstd.Decoder
+)
+
+func zstdCodec() (*zstd.Encoder, *zstd.Decoder) {
+	zstdOnce.Do(func() {
+		zstdEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		zstdDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxUnpacked), zstd.WithDecoderLowmem(true))
+	})
+	return zstdEnc, zstdDec
+}
+
+// Pack compresses lines with codec ("" is s2) and returns a new slice.
+func Pack(codec string, lines []byte) []byte {
+	if codec == CodecZstd {
+		enc, _ := zstdCodec()
+		return enc.EncodeAll(lines, make([]byte, 0, len(lines)/8+64))
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(lines)/5+64))
+	w := s2Writers.Get().(*s2.Writer)
+	w.Reset(out)
+	w.Write(lines)
+	w.Close()
+	w.Reset(nil)
+	s2Writers.Put(w)
+	return out.Bytes()
+}
+
+// Unpack decompresses data that Pack (or gzip, before codecs) wrote,
+// appending to dst. Anything else, or more than MaxUnpacked bytes, is an
+// error: data this hub did not write.
+func Unpack(dst, data []byte) ([]byte, error) {
+	var r io.Reader
+	switch {
+	case len(data) == 0: // no lines (a message that only counts too-long ones)
+		return dst, nil
+	case bytes.HasPrefix(data, magicS2):
+		sr := s2Readers.Get().(*s2.Reader)
+		sr.Reset(bytes.NewReader(data))
+		defer func() { sr.Reset(nil); s2Readers.Put(sr) }()
+		r = sr
+	case bytes.HasPrefix(data, magicZstd):
+		_, dec := zstdCodec()
+		out, err := dec.DecodeAll(data, dst)
+		if err != nil {
+			return dst, errs.E(errs.Malformed, "zstd batch: %v", err)
+		}
+		return out, nil
+	case bytes.HasPrefix(data, magicGzip):
+		z, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return dst, errs.E(errs.Malformed, "gzip batch: %v", err)
+		}
+		r = z
+	default:
+		return dst, errs.E(errs.Malformed, "not a compressed batch")
+	}
+	buf := bytes.NewBuffer(dst)
+	n, err := buf.ReadFrom(io.LimitReader(r, MaxUnpacked+1))
+	if err != nil {
+		return dst, errs.E(errs.Malformed, "compressed batch: %v", err)
+	}
+	if n > MaxUnpacked {
+		return dst, errs.E(errs.Malformed, "a compressed batch expands past %s", fmt.Sprint(MaxUnpacked))
+	}
+	return buf.Bytes(), nil
+}
