@@ -189,7 +189,10 @@ func (s *scanner) num() int {
 func (s *scanner) skip() {
 	switch c := s.peek(); {
 	case c == '"':
-		s.raw()
+		start := s.i
+		if _, esc := s.raw(); esc && s.ok && !json.Valid(s.b[start:s.i]) {
+			s.fail() // a bad escape: encoding/json says so
+		}
 	case c == '{':
 		s.object(func([]byte) { s.skip() })
 	case c == '[':
@@ -379,6 +382,7 @@ func eveFast(line []byte, r *eve) bool {
 		case "alert", "dns", "http", "tls", "fileinfo", "smtp", "email":
 			if s.peek() == 'n' {
 				s.lit("null")
+				r.fast.clear(string(k))
 				return
 			}
 			eveSection(s, string(k), r)
@@ -394,21 +398,21 @@ func eveFast(line []byte, r *eve) bool {
 func eveSection(s *scanner, name string, r *eve) {
 	switch name {
 	case "alert":
-		if r.Alert == nil {
-			r.Alert = &eveAlert{}
-		}
+		a := &r.fast.alert
+		r.fast.hasAlert = true
 		s.object(func(k []byte) {
 			switch string(k) {
 			case "signature":
-				r.Alert.Signature = s.strOrNull()
+				a.Signature = s.strOrNull()
 			case "severity":
-				r.Alert.Severity = s.numOrNull()
+				a.Severity = s.numOrNull()
 			default:
 				s.skip()
 			}
 		})
 	case "http":
-		h := &r.httpFast
+		h := &r.fast.http
+		r.fast.hasHTTP = true
 		s.object(func(k []byte) {
 			switch string(k) {
 			case "hostname":
@@ -423,9 +427,9 @@ func eveSection(s *scanner, name string, r *eve) {
 				s.skip()
 			}
 		})
-		r.HTTP = h
 	case "fileinfo":
-		f := &r.fileFast
+		f := &r.fast.file
+		r.fast.hasFile = true
 		s.object(func(k []byte) {
 			switch string(k) {
 			case "md5":
@@ -438,12 +442,9 @@ func eveSection(s *scanner, name string, r *eve) {
 				s.skip()
 			}
 		})
-		r.Fileinfo = f
 	case "dns":
-		if r.DNS == nil {
-			r.DNS = &eveDNS{}
-		}
-		d := r.DNS
+		d := &r.fast.dns
+		r.fast.hasDNS = true
 		s.object(func(k []byte) {
 			switch string(k) {
 			case "rrname":
@@ -460,6 +461,50 @@ func eveSection(s *scanner, name string, r *eve) {
 	default: // tls, smtp, email: rarer or nested deeper; encoding/json reads them
 		s.fail()
 	}
+}
+
+// fastSections holds the nested objects the fast path reads, in place
+// (pointers from the record into itself would move it to the heap); eve
+// fills its pointers from them (sections) before reading the record.
+type fastSections struct {
+	alert                              eveAlert
+	http                               eveHTTP
+	file                               eveFile
+	dns                                eveDNS
+	hasAlert, hasHTTP, hasFile, hasDNS bool
+}
+
+// clear forgets a section set to null, as encoding/json does.
+func (f *fastSections) clear(name string) {
+	switch name {
+	case "alert":
+		f.alert, f.hasAlert = eveAlert{}, false
+	case "http":
+		f.http, f.hasHTTP = eveHTTP{}, false
+	case "fileinfo":
+		f.file, f.hasFile = eveFile{}, false
+	case "dns":
+		f.dns, f.hasDNS = eveDNS{}, false
+	}
+}
+
+// sections returns the record's sections: what encoding/json read, or
+// what the fast path did.
+func (r *eve) sections() (*eveAlert, *eveDNS, *eveHTTP, *eveFile) {
+	a, d, h, f := r.Alert, r.DNS, r.HTTP, r.Fileinfo
+	if r.fast.hasAlert {
+		a = &r.fast.alert
+	}
+	if r.fast.hasDNS {
+		d = &r.fast.dns
+	}
+	if r.fast.hasHTTP {
+		h = &r.fast.http
+	}
+	if r.fast.hasFile {
+		f = &r.fast.file
+	}
+	return a, d, h, f
 }
 
 // dnsHasLists reports whether a line may hold DNS v2 queries, answers or

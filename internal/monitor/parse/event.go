@@ -93,9 +93,11 @@ func (e *Event) addDomain(h string) {
 		}
 		return
 	}
-	if a, err := netip.ParseAddr(h); err == nil {
-		e.addAddr(a)
-		return
+	if strings.Trim(h, "0123456789.") == "" { // an IPv4 address is the only address spelled without ':'
+		if a, err := netip.ParseAddr(h); err == nil {
+			e.addAddr(a)
+			return
+		}
 	}
 	e.Domains = addOnce(e.Domains, h)
 }
