@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/minio/highwayhash"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
@@ -321,8 +322,14 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 	return total, nil
 }
 
+// batchIDKey keys HighwayHash for batch ids. It is public: the hash only
+// has to tell batches apart (a sensor that crafted a collision could only
+// lose its own batch), and it hashes every byte ingested at ~10 GB/s,
+// where SHA-256 managed 1.7 GB/s here.
+var batchIDKey = []byte("kyojo: monitoring batch ids, v2\x00")
+
 func batchID(sensorID, key string, part int, lines []byte) string {
-	h := sha256.New()
+	h, _ := highwayhash.New128(batchIDKey)
 	h.Write([]byte(sensorID))
 	h.Write([]byte{0})
 	if key != "" {
@@ -331,7 +338,7 @@ func batchID(sensorID, key string, part int, lines []byte) string {
 	} else {
 		h.Write(lines)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Alerts returns the alerts the actor may see that match f.

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/netip"
 	"strconv"
@@ -451,13 +450,12 @@ func eveSection(s *scanner, name string, r *eve) {
 				d.RRName = s.strOrNull()
 			case "rdata":
 				d.RData = s.strOrNull()
+			case "queries", "answers", "grouped":
+				s.fail() // DNS v2 lists: encoding/json reads them
 			default:
 				s.skip()
 			}
 		})
-		if s.ok && dnsHasLists(s.b) {
-			s.fail() // DNS v2 lists: encoding/json reads them
-		}
 	default: // tls, smtp, email: rarer or nested deeper; encoding/json reads them
 		s.fail()
 	}
@@ -507,8 +505,3 @@ func (r *eve) sections() (*eveAlert, *eveDNS, *eveHTTP, *eveFile) {
 	return a, d, h, f
 }
 
-// dnsHasLists reports whether a line may hold DNS v2 queries, answers or
-// grouped answers, which the fast path leaves to encoding/json.
-func dnsHasLists(b []byte) bool {
-	return bytes.Contains(b, []byte(`"queries"`)) || bytes.Contains(b, []byte(`"answers"`)) || bytes.Contains(b, []byte(`"grouped"`))
-}

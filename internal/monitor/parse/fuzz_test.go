@@ -83,6 +83,7 @@ func FuzzEVEFast(f *testing.F) {
 	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"dns","dns":{"rrname":"a.example","rdata":"1.2.3.4"},"alert":{"signature":"s","severity":2}}`))
 	f.Add([]byte(`{"timestamp":"2026-11-01T00:00:00Z","event_type":"fileinfo","fileinfo":{"md5":"d41d8cd98f00b204e9800998ecf8427e"},"http":null,"src_port":null}`))
 	f.Add([]byte(`{"Event_Type":"flow","timestamp":"2026-11-01T00:00:00Z","src_port":01}`))
+	f.Add([]byte(`{"timestamp":"2026-11-28T06:00:00.123456+0900","event_type":"dns","dns":{"version":2,"rrname":"a.example","answers":[{"rrname":"a.example","rdata":"192.0.2.1"}],"grouped":{"A":["192.0.2.2"]}}}`))
 	f.Add([]byte(`{"timestamp":"2026-11-28T06:00:00.123456+0900","event_type":"http","src_ip":"10.1.2.3","dest_ip":"2001:db8::1","timestamp":"2026-02-30T00:00:00.1+0000","http":{"hostname":"www.example.jp","url":"/a?b=c"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fast, ferr := EVE(b)
