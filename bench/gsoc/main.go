@@ -39,6 +39,7 @@ func main() {
 	batch := flag.Int("batch", monitor.MaxBatchLines, "lines per ingest batch")
 	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
+	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	flag.Parse()
 	ctx := context.Background()
@@ -159,6 +160,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *allocprofile != "" {
+		// The profile counts from the start: what came before the run is
+		// written apart, to read the run with go tool pprof -diff_base.
+		runtime.GC()
+		f, err := os.Create(*allocprofile + ".base")
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -201,6 +213,15 @@ func main() {
 	el := time.Since(t0)
 	e2eCPU := cpuTime() - cpu0
 	stop()
+	if *allocprofile != "" {
+		runtime.GC()
+		f, err := os.Create(*allocprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
 	e2e := float64(events.Load()) / el.Seconds()
 	pprof.StopCPUProfile()
 	alerts, _ := db.Monitor().Alerts(ctx, monitor.AlertFilter{Limit: 1000})

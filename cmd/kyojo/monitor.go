@@ -40,7 +40,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		return nil, nil, err
 	}
 	iv := intel.NewService(db.Intel(), db, iopt)
-	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
 	ind := monitor.NewIndicators()
 	ind.Decay = iopt.Decay
 	start := time.Now()
@@ -186,7 +186,7 @@ func openMonitor(ctx context.Context, env *Env, cfg config.Config) (*monitor.Ser
 		return nil, nil, nil, err
 	}
 	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
-	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
+	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
 	ind := monitor.NewIndicators()
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	return monitor.NewService(db.Monitor(), db, nil, proc, opt), ind, db, nil

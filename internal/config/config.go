@@ -60,6 +60,7 @@ type Config struct {
 	NATSListen    string        `key:"nats-listen" help:"let the embedded NATS server listen on this address too, e.g. 127.0.0.1:4223 (default: no port)"`
 	SyslogListen  string        `key:"syslog-listen" help:"receive sensor syslog (RFC 5424/3164, CEF) on this address over UDP and TCP, e.g. 0.0.0.0:5514 (default: off)"`
 	EventMaxAge   time.Duration `key:"event-max-age" help:"sensor events older than this are rejected"`
+	EventCodec    string        `key:"event-compression" help:"how batches of sensor events are compressed on the stream and kept: s2 (fastest) or zstd (smaller, for long retention)"`
 	// Incident cases.
 	IncidentHubOrg      string `key:"incident-hub-org" help:"slug of the national centre, which sees every incident"`
 	IncidentSLA         string `key:"incident-sla" help:"SLA per severity, acknowledgement/first response, e.g. severe=30m/2h,high=1h/4h (others keep their defaults)"`
@@ -85,6 +86,7 @@ func Default() Config {
 		DefaultTLP:      "amber",
 		LedgerOrigin:    "kyojo/ledger",
 		EventMaxAge:     30 * 24 * time.Hour,
+		EventCodec:      "s2",
 
 		IncidentHubOrg:      "ncc",
 		IncidentEscalate:    "npa-cyber,mod-cyber",
@@ -258,6 +260,9 @@ func (c Config) Validate() error {
 	}
 	if c.Data == "" {
 		return fmt.Errorf("data: the data directory must not be empty")
+	}
+	if c.EventCodec != "s2" && c.EventCodec != "zstd" {
+		return fmt.Errorf("event-compression: %q is not s2 or zstd", c.EventCodec)
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown-timeout: must not be negative")

@@ -75,6 +75,7 @@ func TestBadInput(t *testing.T) {
 		{"bad duration", []string{"--shutdown-timeout", "soon"}, nil, "shutdown-timeout"},
 		{"bad level", []string{"--log-level", "loud"}, nil, "log-level"},
 		{"bad db", []string{"--db", "mysql://x"}, nil, "postgres://"},
+		{"bad event compression", []string{"--event-compression", "gzip"}, nil, "event-compression"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(t, tc.args, tc.env)

@@ -51,11 +51,14 @@ func CheckCodec(c string) error {
 	return errs.F(errs.Invalid, "codec", "unknown compression %q: use s2 or zstd", c)
 }
 
+// Compressors and decompressors are kept on free lists rather than in a
+// sync.Pool: each holds megabytes of buffers, and a pool empties at every
+// garbage collection.
 var (
-	s2Writers = sync.Pool{New: func() any {
+	s2Writers = freeList[*s2.Writer]{make: func() *s2.Writer {
 		return s2.NewWriter(nil, s2.WriterConcurrency(1), s2.WriterBlockSize(4<<20))
 	}}
-	s2Readers = sync.Pool{New: func() any {
+	s2Readers = freeList[*s2.Reader]{make: func() *s2.Reader {
 		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20))
 	}}
 	zstdOnce sync.Once
@@ -78,12 +81,12 @@ func Pack(codec string, lines []byte) []byte {
 		return enc.EncodeAll(lines, make([]byte, 0, len(lines)/8+64))
 	}
 	out := bytes.NewBuffer(make([]byte, 0, len(lines)/5+64))
-	w := s2Writers.Get().(*s2.Writer)
+	w := s2Writers.get()
 	w.Reset(out)
 	w.Write(lines)
 	w.Close()
 	w.Reset(nil)
-	s2Writers.Put(w)
+	s2Writers.put(w)
 	return out.Bytes()
 }
 
@@ -96,9 +99,9 @@ func Unpack(dst, data []byte) ([]byte, error) {
 	case len(data) == 0: // no lines (a message that only counts too-long ones)
 		return dst, nil
 	case bytes.HasPrefix(data, magicS2):
-		sr := s2Readers.Get().(*s2.Reader)
+		sr := s2Readers.get()
 		sr.Reset(bytes.NewReader(data))
-		defer func() { sr.Reset(nil); s2Readers.Put(sr) }()
+		defer func() { sr.Reset(nil); s2Readers.put(sr) }()
 		r = sr
 	case bytes.HasPrefix(data, magicZstd):
 		_, dec := zstdCodec()
@@ -125,4 +128,31 @@ func Unpack(dst, data []byte) ([]byte, error) {
 		return dst, errs.E(errs.Malformed, "a compressed batch expands past %s", fmt.Sprint(MaxUnpacked))
 	}
 	return buf.Bytes(), nil
+}
+
+// freeList keeps up to 8 idle values.
+type freeList[T any] struct {
+	make func() T
+	once sync.Once
+	c    chan T
+}
+
+func (f *freeList[T]) init() { f.once.Do(func() { f.c = make(chan T, 8) }) }
+
+func (f *freeList[T]) get() T {
+	f.init()
+	select {
+	case v := <-f.c:
+		return v
+	default:
+		return f.make()
+	}
+}
+
+func (f *freeList[T]) put(v T) {
+	f.init()
+	select {
+	case f.c <- v:
+	default:
+	}
 }
