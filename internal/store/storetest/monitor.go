@@ -19,6 +19,42 @@ func RunMonitor(t *testing.T, open Opener) {
 	t.Run("Sensors", func(t *testing.T) { testMonitorSensors(t, open(t)) })
 	t.Run("Batches", func(t *testing.T) { testMonitorBatches(t, open(t)) })
 	t.Run("ConcurrentBatches", func(t *testing.T) { testMonitorConcurrent(t, open(t)) })
+	t.Run("LateJoin", func(t *testing.T) { testMonitorLateJoin(t, open(t)) })
+}
+
+// testMonitorLateJoin applies a batch whose hit came before the alert's
+// first sighting and is more severe: the alert widens back and takes the
+// higher severity, and its last sighting stays the latest.
+func testMonitorLateJoin(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, _ := monitorOrgs(t, db)
+	if err := m.CreateSensor(ctx, sensor("sa", a.ID, "a"), "hsa", rec()); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC)
+	apply := func(id string, at time.Time, sev int) monitor.Alert {
+		t.Helper()
+		b := monitor.Batch{ID: id, SensorID: "sa", OrgID: a.ID, ReceivedAt: at, ProcessedAt: at, Events: 1, Window: time.Hour,
+			Hits: []monitor.Hit{{IndicatorID: "indicator--1", Kind: "ip", Value: "192.0.2.9", Observed: "192.0.2.9", Count: 2, First: at, Last: at, Severity: sev, Score: 50}}}
+		ok, al, err := m.ApplyBatch(ctx, b)
+		if !ok || err != nil || len(al) != 1 {
+			t.Fatalf("apply %s: %v %v %+v", id, ok, err, al)
+		}
+		return al[0]
+	}
+	first := apply("l1", t0, 3)
+	late := apply("l2", t0.Add(-20*time.Minute), 1)
+	if late.ID != first.ID || late.Count != 4 || !late.FirstSeen.Equal(t0.Add(-20*time.Minute)) || !late.LastSeen.Equal(t0) || late.Severity != 1 {
+		t.Fatalf("late join: %+v", late)
+	}
+	milder := apply("l3", t0.Add(10*time.Minute), 4)
+	if milder.ID != first.ID || milder.Count != 6 || !milder.FirstSeen.Equal(t0.Add(-20*time.Minute)) || !milder.LastSeen.Equal(t0.Add(10*time.Minute)) || milder.Severity != 1 {
+		t.Fatalf("milder join: %+v", milder)
+	}
+	if got, _ := m.Alert(ctx, first.ID); got.Count != 6 || got.Severity != 1 {
+		t.Fatalf("stored %+v", got)
+	}
 }
 
 // testMonitorConcurrent applies batches of two sensors of one organisation
