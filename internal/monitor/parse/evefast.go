@@ -504,4 +504,3 @@ func (r *eve) sections() (*eveAlert, *eveDNS, *eveHTTP, *eveFile) {
 	}
 	return a, d, h, f
 }
-
