@@ -89,7 +89,7 @@ type Processor struct {
 	opt   Options
 	mu    sync.Mutex // guards cache
 	cache map[string]cached
-	bufs  sync.Pool // *[]byte: unpacked lines
+	bufs  freeList[[]byte] // buffers for unpacked lines
 }
 
 type cached struct {
@@ -103,7 +103,8 @@ type cached struct {
 // alerts.
 func NewProcessor(st Store, dir Directory, ind *Indicators, esc Escalator, opt Options) *Processor {
 	opt.defaults()
-	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{}}
+	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{},
+		bufs: freeList[[]byte]{make: func() []byte { return make([]byte, 0, MaxUnpacked) }}}
 }
 
 // context returns the sensor, its organisation and the member whose
@@ -354,13 +355,10 @@ func (p *Processor) unpack(m Message) (lines, raw []byte, err error) {
 	if !m.Packed {
 		return m.Data, Pack(p.opt.Codec, m.Data), nil
 	}
-	buf, _ := p.bufs.Get().(*[]byte)
-	if buf == nil {
-		buf = new([]byte)
-	}
-	lines, err = Unpack((*buf)[:0], m.Data)
+	buf := p.bufs.get()
+	lines, err = Unpack(buf[:0], m.Data)
 	if err != nil {
-		p.bufs.Put(buf)
+		p.bufs.put(buf)
 		return nil, nil, err
 	}
 	return lines, m.Data, nil
@@ -368,9 +366,7 @@ func (p *Processor) unpack(m Message) (lines, raw []byte, err error) {
 
 // release gives a buffer unpack filled back to the pool.
 func (p *Processor) release(lines []byte) {
-	if cap(lines) >= 1<<20 {
-		p.bufs.Put(&lines)
-	}
+	p.bufs.put(lines)
 }
 
 // newID returns a time-ordered id.
