@@ -1,7 +1,9 @@
 package parse
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"net/netip"
 	"strconv"
 )
@@ -53,6 +55,10 @@ func (s *scanner) raw() (b []byte, esc bool) {
 	start := s.i
 	s.i++
 	for s.i < len(s.b) {
+		s.i += plainRun(s.b[s.i:])
+		if s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '\\':
@@ -70,6 +76,25 @@ func (s *scanner) raw() (b []byte, esc bool) {
 	}
 	s.fail()
 	return nil, false
+}
+
+// plainRun returns how many bytes at the start of b need no attention in a
+// string (not '"', '\\', a control character or non-ASCII), looking at
+// eight at a time. The lowest flagged byte of each word is exact, which is
+// the only one it uses.
+func plainRun(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for len(b)-n >= 8 {
+		x := binary.LittleEndian.Uint64(b[n:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		m := ((x - ones*0x20) & ^x) | x | ((q - ones) & ^q) | ((bs - ones) & ^bs)
+		if m &= highs; m != 0 {
+			return n + bits.TrailingZeros64(m)/8
+		}
+		n += 8
+	}
+	return n
 }
 
 // str reads a string; escaped strings are decoded by encoding/json.

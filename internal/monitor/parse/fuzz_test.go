@@ -125,3 +125,29 @@ func FuzzFastValues(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainRun checks the eight-at-a-time string scan against a byte at a
+// time: it stops at the first byte that needs attention or at the last
+// whole word.
+func FuzzPlainRun(f *testing.F) {
+	for _, s := range []string{"abcdefgh\"", "abcdefghijklmno\\p", "a\x1fbcdefgh", "abcdefgh\xe3\x81\x82", "0123456789abcdef0123"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := 0
+		for want < len(b) {
+			c := b[want]
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				break
+			}
+			want++
+		}
+		got := plainRun(b)
+		if whole := len(b) &^ 7; want > whole {
+			want = whole // the tail of fewer than eight bytes is left to the caller
+		}
+		if got != want {
+			t.Fatalf("plainRun(%q) = %d, want %d", b, got, want)
+		}
+	})
+}
