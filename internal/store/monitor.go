@@ -224,26 +224,27 @@ func (m *Monitor) addCounts(ctx context.Context, tx *Tx, b monitor.Batch) error 
 	return tx.mapErr(err, "sensor counts")
 }
 
-// joinHit adds a hit to the alert of its key last seen within the window
-// (one UPDATE … RETURNING, which finds, adds to and reads the alert), or
-// opens one.
+// joinHit adds a hit to the alert of its key last seen within the window,
+// or opens one.
 func (m *Monitor) joinHit(ctx context.Context, tx *Tx, b monitor.Batch, h monitor.Hit) (monitor.Alert, error) {
-	least, greatest := "MIN", "MAX" // SQLite's scalar forms
-	if m.db.Dialect() == "postgres" {
-		least, greatest = "LEAST", "GREATEST"
-	}
-	row := tx.queryRowP(ctx, `UPDATE monitor_alerts SET count = count + ?, first_seen = `+least+`(first_seen, ?),
-		last_seen = `+greatest+`(last_seen, ?), severity = `+least+`(severity, ?), score = ?
-		WHERE id = (SELECT id FROM monitor_alerts WHERE org_id = ? AND indicator_id = ? AND value = ? AND last_seen >= ?
-			ORDER BY last_seen DESC LIMIT 1)
-		RETURNING `+alertCols,
-		h.Count, micros(h.First), micros(h.Last), h.Severity, h.Score,
-		b.OrgID, h.IndicatorID, h.Value, micros(h.First.Add(-b.Window)))
+	row := tx.queryRowP(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE org_id = ? AND indicator_id = ? AND value = ?
+		AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`, b.OrgID, h.IndicatorID, h.Value, micros(h.First.Add(-b.Window)))
 	a, err := scanAlert(row)
 	if err == nil {
-		return a, nil
+		a.Count += h.Count
+		if h.First.Before(a.FirstSeen) {
+			a.FirstSeen = h.First
+		}
+		if h.Last.After(a.LastSeen) {
+			a.LastSeen = h.Last
+		}
+		a.Severity = min(a.Severity, h.Severity)
+		a.Score = h.Score
+		_, err := tx.execP(ctx, `UPDATE monitor_alerts SET count = ?, first_seen = ?, last_seen = ?, severity = ?, score = ? WHERE id = ?`,
+			a.Count, micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, a.ID)
+		return a, tx.mapErr(err, "join alert")
 	}
-	if err := tx.mapErr(err, "join alert"); !errs.Is(err, errs.NotFound) {
+	if err := tx.mapErr(err, "alert"); !errs.Is(err, errs.NotFound) {
 		return a, err
 	}
 	a = monitor.Alert{ID: uuid.Must(uuid.NewV7()).String(), OrgID: b.OrgID, Sector: b.Sector, IndicatorID: h.IndicatorID, Name: h.Name,
