@@ -15,10 +15,10 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/config"
 	"github.com/kyojo-hub/kyojo/internal/evidence"
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
-	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/syslogd"
 )
@@ -175,21 +175,39 @@ func runSensor(ctx context.Context, env *Env, args []string) error {
 }
 
 // openMonitor opens the store and a monitoring service that processes in
-// this process (no bus).
-func openMonitor(ctx context.Context, env *Env, cfg config.Config) (*monitor.Service, *monitor.Indicators, *store.DB, error) {
+// this process (no bus), with the hub's decay and, when escalate is set,
+// its escalation rules: alerts open or join incidents as in kyojo serve.
+// close closes what it opened, the store last.
+func openMonitor(ctx context.Context, env *Env, cfg config.Config, escalate bool) (svc *monitor.Service, ind *monitor.Indicators, db *store.DB, close func(), err error) {
 	if cfg.LogLevel == "info" {
 		cfg.LogLevel = "warn"
 	}
 	log := logger(cfg, env.Stderr)
-	db, err := openStore(ctx, cfg, log)
+	iopt, err := intelOptions(cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	iv := intel.NewService(db.Intel(), db, intel.Options{DefaultTLP: policy.TLP(cfg.DefaultTLP)})
+	db, err = openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	close = func() { db.Close() }
+	iv := intel.NewService(db.Intel(), db, iopt)
+	var esc monitor.Escalator
+	if escalate {
+		inc, err := incidentService(cfg, db, iv, log)
+		if err != nil {
+			db.Close()
+			return nil, nil, nil, nil, err
+		}
+		esc = incident.AlertEscalator{S: inc}
+		close = func() { inc.Close(); db.Close() }
+	}
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
-	ind := monitor.NewIndicators()
-	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
-	return monitor.NewService(db.Monitor(), db, nil, proc, opt), ind, db, nil
+	ind = monitor.NewIndicators()
+	ind.Decay = iopt.Decay
+	proc := monitor.NewProcessor(db.Monitor(), db, ind, esc, opt)
+	return monitor.NewService(db.Monitor(), db, nil, proc, opt), ind, db, close, nil
 }
 
 func sensorAdd(ctx context.Context, env *Env, args []string) error {
@@ -222,11 +240,11 @@ POST /api/v1/ingest. The token is shown this once; only its hash is kept.`)
 	if in.Org == "" {
 		return fmt.Errorf("--org is required")
 	}
-	svc, _, db, err := openMonitor(ctx, env, cfg)
+	svc, _, _, closeAll, err := openMonitor(ctx, env, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeAll()
 	s, tok, err := svc.AddSensor(ctx, cliActor(env), in)
 	if err != nil {
 		return err
@@ -245,11 +263,11 @@ func sensorList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, _, db, err := openMonitor(ctx, env, cfg)
+	svc, _, db, closeAll, err := openMonitor(ctx, env, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeAll()
 	ss, err := svc.Sensors(ctx, cliActor(env))
 	if err != nil {
 		return err
@@ -289,7 +307,8 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 Reads sensor logs from files (gzip-compressed or not; "-" is standard input)
 in the sensor's format, matches them against every indicator the sensor's
 organisation may see, and records alerts, as the hub does with what sensors
-send. Reading the same file again counts nothing twice.`)
+send: by the escalation rules an alert opens or joins an incident. Reading
+the same file again counts nothing twice.`)
 	sensorID := fs.String("sensor", "", "the sensor the logs come from (its id)")
 	cfg, err := load(env, fs, args)
 	if err != nil {
@@ -298,11 +317,11 @@ send. Reading the same file again counts nothing twice.`)
 	if *sensorID == "" || fs.NArg() == 0 {
 		return fmt.Errorf("give --sensor ID and at least one file")
 	}
-	svc, ind, db, err := openMonitor(ctx, env, cfg)
+	svc, ind, db, closeAll, err := openMonitor(ctx, env, cfg, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeAll()
 	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
 		return err
 	}
@@ -336,8 +355,12 @@ send. Reading the same file again counts nothing twice.`)
 		return err
 	}
 	for _, a := range alerts {
-		fmt.Fprintf(env.Stdout, "alert %s: %s %s seen %d times (%s … %s)\n", a.ID, a.Kind, a.Value, a.Count,
-			a.FirstSeen.Format(time.RFC3339), a.LastSeen.Format(time.RFC3339))
+		inc := ""
+		if a.Incident != "" {
+			inc = ", incident " + a.Incident
+		}
+		fmt.Fprintf(env.Stdout, "alert %s: %s %s seen %d times (%s … %s)%s\n", a.ID, a.Kind, a.Value, a.Count,
+			a.FirstSeen.Format(time.RFC3339), a.LastSeen.Format(time.RFC3339), inc)
 	}
 	return nil
 }

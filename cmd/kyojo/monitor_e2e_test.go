@@ -190,3 +190,26 @@ func TestCrashExactlyOnce(t *testing.T) {
 	}
 	h2.stop(t)
 }
+
+// TestIngestCLIEscalates: a hit on a trusted indicator is a high-severity
+// alert, which the default rules take to an incident, from the CLI as in
+// kyojo serve.
+func TestIngestCLIEscalates(t *testing.T) {
+	data := t.TempDir()
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "ncc", "--name", "National Centre", "--kind", "government", "--tier", "1")
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "kumo", "--name", "Kumo Agency", "--kind", "government")
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	bundle := filepath.Join(t.TempDir(), "c2.json")
+	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator",
+		"spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"`+now+`","modified":"`+now+`",
+		"name":"C2 server","pattern":"[ipv4-addr:value = '24.244.4.23']","pattern_type":"stix","valid_from":"`+now+`","confidence":95}]}`), 0o600)
+	kyojo(t, "", "import", "--data", data, "--org", "kumo", "--tlp", "green", bundle)
+	kyojo(t, "", "sensor", "add", "--data", data, "--org", "kumo", "--name", "edge", "--format", "eve")
+	var ss []struct{ ID string }
+	json.Unmarshal([]byte(kyojo(t, "", "sensor", "list", "--data", data, "--json")), &ss)
+	eve := filepath.Join("..", "..", "internal", "monitor", "parse", "testdata", "suricata", "tls-fingerprint-alert.eve.json")
+	out := kyojo(t, "", "ingest", "--data", data, "--event-max-age", "100000h", "--sensor", ss[0].ID, eve)
+	if !strings.Contains(out, "ip 24.244.4.23 seen 2 times") || !strings.Contains(out, ", incident ") {
+		t.Fatalf("ingest did not escalate: %s", out)
+	}
+}
