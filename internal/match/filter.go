@@ -1,0 +1,51 @@
+package match
+
+import "hash/maphash"
+
+// filter is a blocked Bloom filter over the Set's string keys (domains,
+// URLs, hashes, e-mail addresses, fingerprints, user agents): one 64-bit
+// word per key, four bits set in it. A look-up that the filter rules out
+// costs one hash and one memory read instead of a map probe; at 16 bits a
+// key about one probe in 200 of a value not held gets through anyway and
+// goes on to the map. Most values seen in traffic are not indicators, and
+// a domain name is probed once per parent, so most probes end here.
+//
+// It holds no pointers (the garbage collector does not look into it) and
+// is immutable once built.
+type filter struct {
+	words []uint64
+	seed  maphash.Seed
+	mask  uint64
+}
+
+// newFilter returns a filter sized for n keys.
+func newFilter(n int) *filter {
+	size := 1
+	for size < n/4 { // 64-bit words: 16 bits a key
+		size <<= 1
+	}
+	return &filter{words: make([]uint64, size), seed: maphash.MakeSeed(), mask: uint64(size - 1)}
+}
+
+func (f *filter) hash(k Kind, v string) uint64 {
+	return maphash.String(f.seed, v) ^ uint64(k)*0x9e3779b97f4a7c15
+}
+
+func filterBits(h uint64) uint64 {
+	return 1<<(h>>32&63) | 1<<(h>>38&63) | 1<<(h>>44&63) | 1<<(h>>50&63)
+}
+
+func (f *filter) add(k Kind, v string) {
+	h := f.hash(k, v)
+	f.words[h&f.mask] |= filterBits(h)
+}
+
+// may reports whether v of kind k may be held: false means it is not.
+func (f *filter) may(k Kind, v string) bool {
+	if f == nil {
+		return true
+	}
+	h := f.hash(k, v)
+	b := filterBits(h)
+	return f.words[h&f.mask]&b == b
+}
