@@ -61,6 +61,10 @@ var (
 	s2Readers = freeList[*s2.Reader]{make: func() *s2.Reader {
 		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20))
 	}}
+	// For batches straight off the stream, which checksums what it stores.
+	s2FastReaders = freeList[*s2.Reader]{make: func() *s2.Reader {
+		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20), s2.ReaderIgnoreCRC())
+	}}
 	zstdOnce sync.Once
 	zstdEnc  *zstd.Encoder
 	zstdDec  *zstd.Decoder
@@ -93,15 +97,22 @@ func Pack(codec string, lines []byte) []byte {
 // Unpack decompresses data that Pack (or gzip, before codecs) wrote,
 // appending to dst. Anything else, or more than MaxUnpacked bytes, is an
 // error: data this hub did not write.
-func Unpack(dst, data []byte) ([]byte, error) {
+func Unpack(dst, data []byte) ([]byte, error) { return unpack(dst, data, &s2Readers) }
+
+// unpackStreamed is Unpack for a batch as the stream delivers it: the
+// stream checksums each message it stores, so the S2 checksums are not
+// computed a second time.
+func unpackStreamed(dst, data []byte) ([]byte, error) { return unpack(dst, data, &s2FastReaders) }
+
+func unpack(dst, data []byte, readers *freeList[*s2.Reader]) ([]byte, error) {
 	var r io.Reader
 	switch {
 	case len(data) == 0: // no lines (a message that only counts too-long ones)
 		return dst, nil
 	case bytes.HasPrefix(data, magicS2):
-		sr := s2Readers.get()
+		sr := readers.get()
 		sr.Reset(bytes.NewReader(data))
-		defer func() { sr.Reset(nil); s2Readers.put(sr) }()
+		defer func() { sr.Reset(nil); readers.put(sr) }()
 		r = sr
 	case bytes.HasPrefix(data, magicZstd):
 		_, dec := zstdCodec()

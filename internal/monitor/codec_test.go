@@ -28,9 +28,11 @@ func TestPackUnpack(t *testing.T) {
 			if len(tc.data) >= len(lines)/4 {
 				t.Errorf("%d bytes packed to %d", len(lines), len(tc.data))
 			}
-			got, err := Unpack([]byte("kept:"), tc.data)
-			if err != nil || !bytes.Equal(got, append([]byte("kept:"), lines...)) {
-				t.Fatalf("unpacked %d bytes, err %v", len(got), err)
+			for _, unpack := range []func(dst, data []byte) ([]byte, error){Unpack, unpackStreamed} {
+				got, err := unpack([]byte("kept:"), tc.data)
+				if err != nil || !bytes.Equal(got, append([]byte("kept:"), lines...)) {
+					t.Fatalf("unpacked %d bytes, err %v", len(got), err)
+				}
 			}
 		})
 	}
@@ -54,6 +56,16 @@ func TestUnpackRefuses(t *testing.T) {
 		if _, err := Unpack(nil, data); !errs.Is(err, errs.Malformed) {
 			t.Errorf("%s: %v, want Malformed", name, err)
 		}
+	}
+}
+
+// TestUnpackChecksums: a flipped bit in a kept S2 batch is an error when
+// it is read back.
+func TestUnpackChecksums(t *testing.T) {
+	data := Pack(CodecS2, []byte(strings.Repeat("a line of events\n", 100)))
+	data[len(data)-3] ^= 0x01
+	if _, err := Unpack(nil, data); !errs.Is(err, errs.Malformed) {
+		t.Fatalf("corrupted batch: %v", err)
 	}
 }
 

@@ -356,7 +356,7 @@ func (p *Processor) unpack(m Message) (lines, raw []byte, err error) {
 		return m.Data, Pack(p.opt.Codec, m.Data), nil
 	}
 	buf := p.bufs.get()
-	lines, err = Unpack(buf[:0], m.Data)
+	lines, err = unpackStreamed(buf[:0], m.Data)
 	if err != nil {
 		p.bufs.put(buf)
 		return nil, nil, err
