@@ -40,6 +40,7 @@ func main() {
 	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
 	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
+	codec := flag.String("codec", "s2", "how batches are compressed: s2 or zstd")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	flag.Parse()
 	ctx := context.Background()
@@ -153,7 +154,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	opt := monitor.Options{}
+	opt := monitor.Options{Codec: *codec}
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
 	sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: "bench", Format: parse.FormatEVE})
