@@ -39,7 +39,11 @@ func main() {
 	hitEvery := flag.Int("hit-every", 100, "one line in this many hits an indicator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
+	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
 	flag.Parse()
+	if *memprofile != "" {
+		runtime.MemProfileRate = 4096 // fine enough to attribute the matcher's bytes
+	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "kyojo-bench-gsoc")
 	if err != nil {
@@ -109,6 +113,17 @@ func main() {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("heap in use with the matcher loaded (indicator table and compiled set): %d MB\n", ms.HeapInuse>>20)
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+		runtime.MemProfileRate = 0
+	}
 
 	// Lines.
 	lines := make([]string, *nEv)
