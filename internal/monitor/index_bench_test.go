@@ -1,0 +1,41 @@
+package monitor
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+)
+
+// BenchmarkIndexMatch is the monitor's match path for one event whose
+// destination hits an indicator: the look-ups, the visibility check of
+// each hit (as Processor does it) and reading the indicator of each hit.
+func BenchmarkIndexMatch(b *testing.B) {
+	x := NewIndicators()
+	objs := make([]intel.Object, 100_000)
+	for i := range objs {
+		id := fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", i, i)
+		objs[i] = obj(id, fmt.Sprintf("[ipv4-addr:value = '10.%d.%d.%d']", i>>16&255, i>>8&255, i&255), policy.Distribution{TLP: policy.Green})
+	}
+	x.Apply(objs, now)
+	ix := x.Rebuild(now)
+	m := OrgMember(identity.Org{ID: "mof", Kind: identity.KindGovernment}, "s1", nil)
+	visible := func(ref int32) bool { return policy.CanSee(m, *ix.ind(ref).Dist) }
+	ev := parse.Event{Time: now, SrcIP: netip.MustParseAddr("192.168.1.1"), DstIP: netip.MustParseAddr("10.0.1.7"), Domains: []string{"www.example.jp"}}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		fs, _ := ix.match(nil, &ev, visible)
+		for _, f := range fs {
+			ind := ix.ind(f.ref)
+			n += len(ind.ID) + len(ind.Name)
+		}
+	}
+	if n == 0 {
+		b.Fatal("no hit")
+	}
+}

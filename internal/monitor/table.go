@@ -1,0 +1,280 @@
+package monitor
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"time"
+
+	"github.com/kyojo-hub/kyojo/internal/match"
+	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
+)
+
+// rec is one indicator as a compiled Index keeps it, by value in one slab
+// per Index: 48 bytes, instead of a heap object, an id string and a slice
+// of entries each. The values are in the Index's match.Set only.
+type rec struct {
+	id    uid    // of a canonical id (see parseID); zero for the others
+	name  string // interned when repeated (see names)
+	dist  *policy.Distribution
+	score float64
+}
+
+const idPrefix = "indicator--"
+
+// uid is the UUID of a canonical id, as two big-endian halves: ordered
+// as the UUIDs are.
+type uid struct{ hi, lo uint64 }
+
+func (a uid) cmp(b uid) int {
+	if c := cmp.Compare(a.hi, b.hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.lo, b.lo)
+}
+
+// parseID returns the UUID of a canonical indicator id: "indicator--" and
+// a lower-case UUID in 8-4-4-4-12 form, the one formatID gives back. Other
+// ids are kept as strings.
+func parseID(id string) (uid, bool) {
+	var u [16]byte
+	if len(id) != len(idPrefix)+36 || id[:len(idPrefix)] != idPrefix {
+		return uid{}, false
+	}
+	s := id[len(idPrefix):]
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return uid{}, false
+			}
+			i++
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return uid{}, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return uid{binary.BigEndian.Uint64(u[:8]), binary.BigEndian.Uint64(u[8:])}, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// formatID is the inverse of parseID.
+func formatID(id uid) string {
+	var u [16]byte
+	binary.BigEndian.PutUint64(u[:8], id.hi)
+	binary.BigEndian.PutUint64(u[8:], id.lo)
+	var b [len(idPrefix) + 36]byte
+	copy(b[:], idPrefix)
+	p := b[len(idPrefix):]
+	hex.Encode(p[0:8], u[0:4])
+	p[8] = '-'
+	hex.Encode(p[9:13], u[4:6])
+	p[13] = '-'
+	hex.Encode(p[14:18], u[6:8])
+	p[18] = '-'
+	hex.Encode(p[19:23], u[8:10])
+	p[23] = '-'
+	hex.Encode(p[24:36], u[10:16])
+	return string(b[:])
+}
+
+// bitset is one bit per base ref.
+type bitset []uint64
+
+func (b bitset) has(i int32) bool {
+	return int(i>>6) < len(b) && b[i>>6]&(1<<(i&63)) != 0
+}
+
+func (b *bitset) set(i int32, n int) {
+	if *b == nil {
+		*b = make(bitset, (n+63)/64)
+	}
+	(*b)[i>>6] |= 1 << (i & 63)
+}
+
+// maxNames bounds the table of interned names; when full it starts over.
+const maxNames = 1 << 16
+
+// name returns the shared copy of s. Callers hold mu.
+func (x *Indicators) name(s string) string {
+	if c, ok := x.names[s]; ok {
+		return c
+	}
+	if len(x.names) >= maxNames {
+		x.names = map[string]string{}
+	}
+	x.names[s] = s
+	return s
+}
+
+// find returns the ref of an id in a full compile, given parseID's
+// answer for it.
+func (ix *Index) find(id string, u uid, canonical bool) (int32, bool) {
+	if canonical {
+		lo, hi := 0, len(ix.recs)-len(ix.odd)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			switch ix.recs[m].id.cmp(u) {
+			case 0:
+				return int32(m), true
+			case -1:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return 0, false
+	}
+	ref, ok := ix.oddRef[id]
+	return ref, ok
+}
+
+// id returns the id of a ref of this table (not of its delta).
+func (ix *Index) id(ref int32) string {
+	if i := int(ref) - (len(ix.recs) - len(ix.odd)); i >= 0 {
+		return ix.odd[i]
+	}
+	return formatID(ix.recs[ref].id)
+}
+
+// change is one pending change to the table: the new version of an
+// indicator (nil: removed) and its id as parseID reads it.
+type change struct {
+	ind       *Indicator
+	id        uid
+	canonical bool
+}
+
+func changeOf(ind *Indicator) change {
+	u, ok := parseID(ind.ID)
+	return change{ind, u, ok}
+}
+
+// compile builds a full Index: the indicators of old that masked does not
+// cover, renumbered, and the added ones (changes with ind set). Refs follow
+// the ids: canonical ones in UUID order, so that find is a binary search,
+// then the others. old may be nil.
+func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
+	// In place: canonical ids first, in order, then the others; removals
+	// dropped.
+	add = slices.DeleteFunc(add, func(c change) bool { return c.ind == nil })
+	slices.SortFunc(add, func(a, b change) int {
+		switch {
+		case a.canonical && b.canonical:
+			return a.id.cmp(b.id)
+		case a.canonical:
+			return -1
+		case b.canonical:
+			return 1
+		}
+		return 0
+	})
+	nAdd := len(add)
+	for nAdd > 0 && !add[nAdd-1].canonical {
+		nAdd--
+	}
+	canon, odd := add[:nAdd], add[nAdd:]
+	if old == nil {
+		old = &Index{}
+	}
+	kept := len(old.recs)
+	for i := range old.recs {
+		if masked.has(int32(i)) {
+			kept--
+		}
+	}
+	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add))}
+	remap := make([]int32, len(old.recs))
+	entries := make([]match.Entry, 0, len(add)) // most indicators have one value
+	var patterns map[int32]*pattern.Pattern
+	addInd := func(u uid, ind *Indicator) {
+		ref := int32(len(ix.recs))
+		ix.recs = append(ix.recs, rec{id: u, name: ind.Name, dist: ind.Dist, score: ind.Score})
+		for _, e := range ind.Entries {
+			e.Ref = ref
+			entries = append(entries, e)
+		}
+		if ind.Pattern != nil {
+			if patterns == nil {
+				patterns = map[int32]*pattern.Pattern{}
+			}
+			patterns[ref] = ind.Pattern
+		}
+	}
+	keep := func(ref int) {
+		remap[ref] = int32(len(ix.recs))
+		ix.recs = append(ix.recs, old.recs[ref])
+	}
+	nc := len(old.recs) - len(old.odd)
+	for i, j := 0, 0; i < nc || j < len(canon); {
+		if i < nc && masked.has(int32(i)) {
+			remap[i] = -1
+			i++
+			continue
+		}
+		if j == len(canon) || (i < nc && old.recs[i].id.cmp(canon[j].id) < 0) {
+			keep(i)
+			i++
+		} else {
+			addInd(canon[j].id, canon[j].ind)
+			j++
+		}
+	}
+	for i := nc; i < len(old.recs); i++ {
+		if masked.has(int32(i)) {
+			remap[i] = -1
+			continue
+		}
+		keep(i)
+		ix.odd = append(ix.odd, old.odd[i-nc])
+	}
+	for _, c := range odd {
+		addInd(uid{}, c.ind)
+		ix.odd = append(ix.odd, c.ind.ID)
+	}
+	if len(ix.odd) > 0 {
+		ix.oddRef = make(map[string]int32, len(ix.odd))
+		for i, id := range ix.odd {
+			ix.oddRef[id] = int32(len(ix.recs) - len(ix.odd) + i)
+		}
+	}
+	for k, ref := range old.complex {
+		if !masked.has(ref) {
+			if patterns == nil {
+				patterns = map[int32]*pattern.Pattern{}
+			}
+			patterns[remap[ref]] = old.patterns[k]
+		}
+	}
+	for ref := range patterns {
+		ix.complex = append(ix.complex, ref)
+	}
+	slices.Sort(ix.complex)
+	for _, ref := range ix.complex {
+		ix.patterns = append(ix.patterns, patterns[ref])
+	}
+	if old.set != nil {
+		ix.set = match.Rebase(old.set, remap, entries)
+	} else {
+		ix.set = match.Build(entries)
+	}
+	ix.n = len(ix.recs)
+	return ix
+}
