@@ -62,7 +62,7 @@ func (s *Set) Len() int { return s.n }
 // Build compiles entries into a Set. Invalid values are skipped; the same
 // value of the same indicator counts once.
 func Build(entries []Entry) *Set {
-	b := newBuilder(nil)
+	b := newBuilder(nil, entries)
 	b.add(entries)
 	return b.finish()
 }
@@ -73,7 +73,7 @@ func Build(entries []Entry) *Set {
 // entries. It does not parse again the values s holds, and its keys share
 // their bytes with those of s. remap may be nil, to drop every entry of s.
 func Rebase(s *Set, remap []int32, entries []Entry) *Set {
-	b := newBuilder(s)
+	b := newBuilder(s, entries)
 	var refs []int32
 	each := func(slot int32, f func(ref int32)) {
 		refs = s.refs(refs[:0], slot)
@@ -132,16 +132,42 @@ type builder struct {
 	v6 map[int]map[[16]byte]int32
 }
 
-// newBuilder starts a Set, with maps sized for the keys of like when not nil.
-func newBuilder(like *Set) *builder {
+// newBuilder starts a Set, with maps sized for the keys of like (when not
+// nil) and entries, so that they do not grow while they are filled.
+func newBuilder(like *Set, entries []Entry) *builder {
+	var n [UserAgent + 1]int
+	n4, n6 := 0, 0 // single addresses: most IP entries
+	if like != nil {
+		for k := Domain; k <= UserAgent; k++ {
+			n[k] = len(like.str[k])
+		}
+		if len(like.v4) > 0 && like.v4[0].bits == 32 {
+			n4 = len(like.v4[0].m)
+		}
+		if len(like.v6) > 0 && like.v6[0].bits == 128 {
+			n6 = len(like.v6[0].m)
+		}
+	}
+	for _, e := range entries {
+		switch {
+		case e.Kind == IP:
+			if strings.IndexByte(e.Value, '/') < 0 {
+				if strings.IndexByte(e.Value, ':') < 0 {
+					n4++
+				} else {
+					n6++
+				}
+			}
+		case e.Kind <= UserAgent:
+			n[e.Kind]++
+		}
+	}
 	b := &builder{s: &Set{}, v4: map[int]map[uint32]int32{}, v6: map[int]map[[16]byte]int32{}}
 	for k := Domain; k <= UserAgent; k++ {
-		n := 0
-		if like != nil {
-			n = len(like.str[k])
-		}
-		b.s.str[k] = make(map[string]int32, n)
+		b.s.str[k] = make(map[string]int32, n[k])
 	}
+	b.v4map(32, n4)
+	b.v6map(128, n6)
 	return b
 }
 

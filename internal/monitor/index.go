@@ -187,9 +187,9 @@ func (x *Indicators) Rebuild(now time.Time) *Index {
 }
 
 func (x *Indicators) rebuild(now time.Time) *Index {
-	add := make([]change, 0, len(x.pending))
+	add := newAdditions(len(x.pending))
 	for _, c := range x.pending {
-		add = append(add, c)
+		add.add(c)
 	}
 	ix := compile(x.base, x.masked, add, now)
 	x.base, x.masked, x.pending = ix, nil, map[string]change{}
@@ -206,9 +206,9 @@ func (x *Indicators) Update(now time.Time) *Index {
 	if len(x.pending) > MaxDelta || x.base.Built.IsZero() {
 		return x.rebuild(now)
 	}
-	add := make([]change, 0, len(x.pending))
+	add := newAdditions(len(x.pending))
 	for _, c := range x.pending {
-		add = append(add, c)
+		add.add(c)
 	}
 	ix := *x.base
 	ix.n, ix.delta, ix.masked = x.live, compile(nil, nil, add, now), slices.Clone(x.masked)
@@ -219,9 +219,9 @@ func (x *Indicators) Update(now time.Time) *Index {
 // Compile builds an Index from indicators; it keeps their names and
 // sharings, and compiles their entries and patterns.
 func Compile(inds []*Indicator, now time.Time) *Index {
-	add := make([]change, len(inds))
-	for i, ind := range inds {
-		add[i] = changeOf(ind)
+	add := newAdditions(len(inds))
+	for _, ind := range inds {
+		add.add(changeOf(ind))
 	}
 	return compile(nil, nil, add, now)
 }

@@ -167,15 +167,37 @@ func changeOf(ind *Indicator) change {
 	return change{ind, u, ok}
 }
 
+// additions are the indicators a compile adds, with their ids apart, so
+// that sorting them moves no pointers.
+type additions struct {
+	inds []*Indicator
+	keys []addKey
+}
+
+type addKey struct {
+	id        uid
+	i         int32 // in inds
+	canonical bool
+}
+
+func newAdditions(n int) *additions {
+	return &additions{inds: make([]*Indicator, 0, n), keys: make([]addKey, 0, n)}
+}
+
+// add takes c when it adds or replaces an indicator.
+func (a *additions) add(c change) {
+	if c.ind != nil {
+		a.keys = append(a.keys, addKey{c.id, int32(len(a.inds)), c.canonical})
+		a.inds = append(a.inds, c.ind)
+	}
+}
+
 // compile builds a full Index: the indicators of old that masked does not
-// cover, renumbered, and the added ones (changes with ind set). Refs follow
-// the ids: canonical ones in UUID order, so that find is a binary search,
-// then the others. old may be nil.
-func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
-	// In place: canonical ids first, in order, then the others; removals
-	// dropped.
-	add = slices.DeleteFunc(add, func(c change) bool { return c.ind == nil })
-	slices.SortFunc(add, func(a, b change) int {
+// cover, renumbered, and the added ones. Refs follow the ids: canonical
+// ones in UUID order, so that find is a binary search, then the others.
+// old may be nil.
+func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
+	slices.SortFunc(add.keys, func(a, b addKey) int {
 		switch {
 		case a.canonical && b.canonical:
 			return a.id.cmp(b.id)
@@ -186,11 +208,11 @@ func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
 		}
 		return 0
 	})
-	nAdd := len(add)
-	for nAdd > 0 && !add[nAdd-1].canonical {
+	nAdd := len(add.keys)
+	for nAdd > 0 && !add.keys[nAdd-1].canonical {
 		nAdd--
 	}
-	canon, odd := add[:nAdd], add[nAdd:]
+	canon, odd := add.keys[:nAdd], add.keys[nAdd:]
 	if old == nil {
 		old = &Index{}
 	}
@@ -200,9 +222,9 @@ func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
 			kept--
 		}
 	}
-	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add))}
+	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add.inds))}
 	remap := make([]int32, len(old.recs))
-	entries := make([]match.Entry, 0, len(add)) // most indicators have one value
+	entries := make([]match.Entry, 0, len(add.inds)) // most indicators have one value
 	var patterns map[int32]*pattern.Pattern
 	addInd := func(u uid, ind *Indicator) {
 		ref := int32(len(ix.recs))
@@ -233,7 +255,7 @@ func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
 			keep(i)
 			i++
 		} else {
-			addInd(canon[j].id, canon[j].ind)
+			addInd(canon[j].id, add.inds[canon[j].i])
 			j++
 		}
 	}
@@ -245,9 +267,10 @@ func compile(old *Index, masked bitset, add []change, now time.Time) *Index {
 		keep(i)
 		ix.odd = append(ix.odd, old.odd[i-nc])
 	}
-	for _, c := range odd {
-		addInd(uid{}, c.ind)
-		ix.odd = append(ix.odd, c.ind.ID)
+	for _, k := range odd {
+		ind := add.inds[k.i]
+		addInd(uid{}, ind)
+		ix.odd = append(ix.odd, ind.ID)
 	}
 	if len(ix.odd) > 0 {
 		ix.oddRef = make(map[string]int32, len(ix.odd))
