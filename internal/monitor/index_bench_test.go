@@ -11,9 +11,9 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
-// BenchmarkIndexMatch is the monitor's match path for one event whose
-// destination hits an indicator: the look-ups, the visibility check of
-// each hit (as Processor does it) and reading the indicator of each hit.
+// BenchmarkIndexMatch is the monitor's match path for one event, whose
+// destination hits an indicator or not: the look-ups, the visibility check
+// of each hit (as Processor does it) and reading the indicator of each hit.
 func BenchmarkIndexMatch(b *testing.B) {
 	x := NewIndicators()
 	objs := make([]intel.Object, 100_000)
@@ -25,17 +25,26 @@ func BenchmarkIndexMatch(b *testing.B) {
 	ix := x.Rebuild(now)
 	m := OrgMember(identity.Org{ID: "mof", Kind: identity.KindGovernment}, "s1", nil)
 	visible := func(ref int32) bool { return policy.CanSee(m, *ix.ind(ref).Dist) }
-	ev := parse.Event{Time: now, SrcIP: netip.MustParseAddr("192.168.1.1"), DstIP: netip.MustParseAddr("10.0.1.7"), Domains: []string{"www.example.jp"}}
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		fs, _ := ix.match(nil, &ev, visible)
-		for _, f := range fs {
-			ind := ix.ind(f.ref)
-			n += len(ind.ID) + len(ind.Name)
-		}
-	}
-	if n == 0 {
-		b.Fatal("no hit")
+	for _, tc := range []struct {
+		name string
+		dst  string
+		hits int
+	}{{"hit", "10.0.1.7", 1}, {"miss", "172.16.1.7", 0}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ev := parse.Event{Time: now, SrcIP: netip.MustParseAddr("192.168.1.1"), DstIP: netip.MustParseAddr(tc.dst), Domains: []string{"www.example.jp"}}
+			b.ReportAllocs()
+			n, chars := 0, 0
+			for b.Loop() {
+				fs, _ := ix.match(nil, &ev, visible)
+				n += len(fs)
+				for _, f := range fs {
+					ind := ix.ind(f.ref)
+					chars += len(ind.ID) + len(ind.Name)
+				}
+			}
+			if n != tc.hits*b.N || chars < n {
+				b.Fatalf("%d hits in %d events", n, b.N)
+			}
+		})
 	}
 }
