@@ -34,7 +34,9 @@ type Indicator struct {
 // and which base indicators no longer count. It is immutable.
 type Index struct {
 	set      *match.Set
-	recs     []rec            // by ref: canonical ids first, in UUID order; then the others
+	recs     []rec    // by ref: canonical ids first, in UUID order; then the others
+	names    []string // of recs
+	dists    []*policy.Distribution
 	odd      []string         // the ids of the last len(odd) recs, not canonical
 	oddRef   map[string]int32 // their refs
 	complex  []int32          // refs of the indicators evaluated per event, in order
@@ -61,7 +63,7 @@ func (ix *Index) indicator(ref int32) Indicator {
 		ix, ref = ix.delta, ref-int32(len(ix.recs))
 	}
 	r := &ix.recs[ref]
-	return Indicator{ID: ix.id(ref), Name: r.name, Dist: r.dist, Score: r.score}
+	return Indicator{ID: ix.id(ref), Name: ix.names[r.name], Dist: ix.dists[r.dist], Score: r.score}
 }
 
 // MaxDelta is how many changed indicators an update carries on top of the
@@ -74,12 +76,11 @@ const MaxDelta = 50_000
 // serialised by mu; readers call Current, which takes no lock, so look-ups
 // never wait for a compile.
 type Indicators struct {
-	mu      sync.Mutex                      // guards pending, masked, base, live, names, dists and Seq
+	mu      sync.Mutex                      // guards pending, masked, base, live, dists and Seq
 	pending map[string]change               // changed since the last full compile
 	masked  bitset                          // base refs changed or removed since the last full compile
 	base    *Index                          // the last full compile
 	live    int                             // indicators in the table
-	names   map[string]string               // interned: feeds repeat names
 	dists   map[string]*policy.Distribution // interned: indicators share few distinct sharings
 	Seq     int64                           // the store sequence read up to (for refreshers)
 	cur     atomic.Pointer[Index]
@@ -91,7 +92,7 @@ type Indicators struct {
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{pending: map[string]change{}, names: map[string]string{}, dists: map[string]*policy.Distribution{}}
+	x := &Indicators{pending: map[string]change{}, dists: map[string]*policy.Distribution{}}
 	x.base = &Index{set: match.Build(nil)}
 	x.cur.Store(x.base)
 	return x
@@ -156,7 +157,6 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 			continue
 		}
 		ind.Dist = x.intern(ind.Dist)
-		ind.Name = x.name(ind.Name)
 		x.set(o.ID, &ind)
 		n++
 	}

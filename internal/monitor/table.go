@@ -4,22 +4,23 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/match"
-	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
 )
 
 // rec is one indicator as a compiled Index keeps it, by value in one slab
-// per Index: 48 bytes, instead of a heap object, an id string and a slice
-// of entries each. The values are in the Index's match.Set only.
+// per Index: 32 bytes and no pointers (the GC does not scan the slab),
+// instead of a heap object, an id string and a slice of entries each. The
+// values are in the Index's match.Set only.
 type rec struct {
-	id    uid    // of a canonical id (see parseID); zero for the others
-	name  string // interned when repeated (see names)
-	dist  *policy.Distribution
+	id    uid // of a canonical id (see parseID); zero for the others
 	score float64
+	name  uint32 // in Index.names
+	dist  uint32 // in Index.dists
 }
 
 const idPrefix = "indicator--"
@@ -109,19 +110,48 @@ func (b *bitset) set(i int32, n int) {
 	(*b)[i>>6] |= 1 << (i & 63)
 }
 
-// maxNames bounds the table of interned names; when full it starts over.
+// maxNames bounds the map by which a compile finds repeated names; past
+// it, new names are kept without looking for an earlier copy.
 const maxNames = 1 << 16
 
-// name returns the shared copy of s. Callers hold mu.
-func (x *Indicators) name(s string) string {
-	if c, ok := x.names[s]; ok {
-		return c
+// table is the names or sharings of one Index, each once (names: as far
+// as maxNames allows), and the way to them from the previous Index's.
+type table[T comparable] struct {
+	all   []T
+	index map[T]uint32
+	old   []T     // the previous Index's
+	from  []int32 // index in all of each of old; -1: not yet
+	limit int
+}
+
+func newTable[T comparable](old []T, limit int) *table[T] {
+	t := &table[T]{index: map[T]uint32{}, old: old, from: make([]int32, len(old)), limit: limit}
+	for i := range t.from {
+		t.from[i] = -1
 	}
-	if len(x.names) >= maxNames {
-		x.names = map[string]string{}
+	return t
+}
+
+func (t *table[T]) add(v T) uint32 {
+	if i, ok := t.index[v]; ok {
+		return i
 	}
-	x.names[s] = s
-	return s
+	i := uint32(len(t.all))
+	t.all = append(t.all, v)
+	if len(t.index) < t.limit {
+		t.index[v] = i
+	}
+	return i
+}
+
+// keep returns the index of the previous Index's entry j.
+func (t *table[T]) keep(j uint32) uint32 {
+	if i := t.from[j]; i >= 0 {
+		return uint32(i)
+	}
+	i := t.add(t.old[j])
+	t.from[j] = int32(i)
+	return i
 }
 
 // find returns the ref of an id in a full compile, given parseID's
@@ -223,12 +253,14 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 		}
 	}
 	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add.inds))}
+	names := newTable(old.names, maxNames)
+	dists := newTable(old.dists, math.MaxInt)
 	remap := make([]int32, len(old.recs))
 	entries := make([]match.Entry, 0, len(add.inds)) // most indicators have one value
 	var patterns map[int32]*pattern.Pattern
 	addInd := func(u uid, ind *Indicator) {
 		ref := int32(len(ix.recs))
-		ix.recs = append(ix.recs, rec{id: u, name: ind.Name, dist: ind.Dist, score: ind.Score})
+		ix.recs = append(ix.recs, rec{id: u, name: names.add(ind.Name), dist: dists.add(ind.Dist), score: ind.Score})
 		for _, e := range ind.Entries {
 			e.Ref = ref
 			entries = append(entries, e)
@@ -242,7 +274,9 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	}
 	keep := func(ref int) {
 		remap[ref] = int32(len(ix.recs))
-		ix.recs = append(ix.recs, old.recs[ref])
+		r := old.recs[ref]
+		r.name, r.dist = names.keep(r.name), dists.keep(r.dist)
+		ix.recs = append(ix.recs, r)
 	}
 	nc := len(old.recs) - len(old.odd)
 	for i, j := 0, 0; i < nc || j < len(canon); {
@@ -298,6 +332,7 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	} else {
 		ix.set = match.Build(entries)
 	}
+	ix.names, ix.dists = names.all, dists.all
 	ix.n = len(ix.recs)
 	return ix
 }
