@@ -193,3 +193,47 @@ func TestNamesInterned(t *testing.T) {
 		t.Error("the name is held three times")
 	}
 }
+
+// Readers match on the Index in use while the table changes, updates and
+// rebuilds (run with -race).
+func TestReadersDuringRebuilds(t *testing.T) {
+	x := NewIndicators()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ev := parse.Event{Time: now, Addrs: []netip.Addr{netip.MustParseAddr("10.0.0.1")}}
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			ix := x.Current()
+			fs, _ := ix.match(nil, &ev, func(ref int32) bool { return ix.ind(ref).Dist != nil })
+			for _, f := range fs {
+				if id := ix.ind(f.ref).ID; id == "" {
+					t.Error("empty id")
+				}
+			}
+		}
+	}()
+	for i := range 30 {
+		var objs []intel.Object
+		for j := range 50 {
+			id := fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", j, i%3)
+			if j%2 == 0 {
+				id = fmt.Sprintf("indicator--x%d", j)
+			}
+			objs = append(objs, obj(id, fmt.Sprintf("[ipv4-addr:value = '10.0.%d.%d']", i%2, j), policy.Distribution{TLP: policy.Green}))
+		}
+		x.Apply(objs, now)
+		if i%4 == 0 {
+			x.Rebuild(now)
+		} else {
+			x.Update(now)
+		}
+	}
+	close(done)
+	<-finished
+}
