@@ -7,6 +7,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
+	"github.com/kyojo-hub/kyojo/internal/match"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -46,5 +47,35 @@ func BenchmarkIndexMatch(b *testing.B) {
 				b.Fatalf("%d hits in %d events", n, b.N)
 			}
 		})
+	}
+}
+
+// benchIndicators returns n indicators of mixed kinds with UUID ids, as
+// Apply makes them.
+func benchIndicators(n int) []*Indicator {
+	inds := make([]*Indicator, n)
+	d := &policy.Distribution{TLP: policy.Green}
+	for i := range inds {
+		var e match.Entry
+		switch i % 4 {
+		case 0, 1:
+			e = match.Entry{Kind: match.IP, Value: fmt.Sprintf("%d.%d.%d.%d", 1+i%222, i>>16&255, i>>8&255, i&255)}
+		case 2:
+			e = match.Entry{Kind: match.Domain, Value: fmt.Sprintf("h%d.evil%d.example", i%1000, i)}
+		default:
+			e = match.Entry{Kind: match.Hash, Value: fmt.Sprintf("%064x", i*7919)}
+		}
+		inds[i] = &Indicator{ID: fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", uint32(i*2654435761), i), Name: "bench", Dist: d, Score: 80,
+			Entries: []match.Entry{e}}
+	}
+	return inds
+}
+
+// BenchmarkCompile is a full compile of a million indicators from scratch
+// (as the first Rebuild does). go test ./internal/monitor -run '^$' -bench Compile -benchtime 5x
+func BenchmarkCompile(b *testing.B) {
+	inds := benchIndicators(1_000_000)
+	for b.Loop() {
+		Compile(inds, now)
 	}
 }

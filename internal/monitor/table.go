@@ -227,25 +227,40 @@ func (a *additions) add(c change) {
 // ones in UUID order, so that find is a binary search, then the others.
 // old may be nil.
 func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
-	slices.SortFunc(add.keys, func(a, b addKey) int {
-		switch {
-		case a.canonical && b.canonical:
-			return a.id.cmp(b.id)
-		case a.canonical:
-			return -1
-		case b.canonical:
-			return 1
-		}
-		return 0
-	})
-	nAdd := len(add.keys)
-	for nAdd > 0 && !add.keys[nAdd-1].canonical {
-		nAdd--
-	}
-	canon, odd := add.keys[:nAdd], add.keys[nAdd:]
 	if old == nil {
 		old = &Index{}
 	}
+	names := newTable(old.names, maxNames)
+	dists := newTable(old.dists, math.MaxInt)
+	// The added indicators are read once, in their order (the pointers are
+	// followed in one pass, not in the order of their ids): their records
+	// and entries under provisional refs, the positions in add.
+	fresh := make([]rec, len(add.inds))
+	entries := make([]match.Entry, 0, len(add.inds)) // most indicators have one value
+	var patterns map[int32]*pattern.Pattern
+	for i, ind := range add.inds {
+		fresh[i] = rec{id: add.keys[i].id, name: names.add(ind.Name), dist: dists.add(ind.Dist), score: ind.Score}
+		for _, e := range ind.Entries {
+			e.Ref = int32(i)
+			entries = append(entries, e)
+		}
+		if ind.Pattern != nil {
+			if patterns == nil {
+				patterns = map[int32]*pattern.Pattern{}
+			}
+			patterns[int32(i)] = ind.Pattern
+		}
+	}
+	// Canonical ids first, in order; then the others.
+	nAdd := 0
+	for i, k := range add.keys {
+		if k.canonical {
+			add.keys[i], add.keys[nAdd] = add.keys[nAdd], k
+			nAdd++
+		}
+	}
+	sortKeys(add.keys[:nAdd])
+	canon, odd := add.keys[:nAdd], add.keys[nAdd:]
 	kept := len(old.recs)
 	for i := range old.recs {
 		if masked.has(int32(i)) {
@@ -253,24 +268,11 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 		}
 	}
 	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add.inds))}
-	names := newTable(old.names, maxNames)
-	dists := newTable(old.dists, math.MaxInt)
-	remap := make([]int32, len(old.recs))
-	entries := make([]match.Entry, 0, len(add.inds)) // most indicators have one value
-	var patterns map[int32]*pattern.Pattern
-	addInd := func(u uid, ind *Indicator) {
-		ref := int32(len(ix.recs))
-		ix.recs = append(ix.recs, rec{id: u, name: names.add(ind.Name), dist: dists.add(ind.Dist), score: ind.Score})
-		for _, e := range ind.Entries {
-			e.Ref = ref
-			entries = append(entries, e)
-		}
-		if ind.Pattern != nil {
-			if patterns == nil {
-				patterns = map[int32]*pattern.Pattern{}
-			}
-			patterns[ref] = ind.Pattern
-		}
+	remap := make([]int32, len(old.recs)) // old ref → new ref
+	final := make([]int32, len(add.inds)) // position in add → new ref
+	addRec := func(i int32) {
+		final[i] = int32(len(ix.recs))
+		ix.recs = append(ix.recs, fresh[i])
 	}
 	keep := func(ref int) {
 		remap[ref] = int32(len(ix.recs))
@@ -289,7 +291,7 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 			keep(i)
 			i++
 		} else {
-			addInd(canon[j].id, add.inds[canon[j].i])
+			addRec(canon[j].i)
 			j++
 		}
 	}
@@ -302,10 +304,17 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 		ix.odd = append(ix.odd, old.odd[i-nc])
 	}
 	for _, k := range odd {
-		ind := add.inds[k.i]
-		addInd(uid{}, ind)
-		ix.odd = append(ix.odd, ind.ID)
+		addRec(k.i)
+		ix.odd = append(ix.odd, add.inds[k.i].ID)
 	}
+	for i := range entries {
+		entries[i].Ref = final[entries[i].Ref]
+	}
+	refPatterns := make(map[int32]*pattern.Pattern, len(patterns)+len(old.complex))
+	for i, p := range patterns {
+		refPatterns[final[i]] = p
+	}
+	patterns = refPatterns
 	if len(ix.odd) > 0 {
 		ix.oddRef = make(map[string]int32, len(ix.odd))
 		for i, id := range ix.odd {
@@ -314,9 +323,6 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	}
 	for k, ref := range old.complex {
 		if !masked.has(ref) {
-			if patterns == nil {
-				patterns = map[int32]*pattern.Pattern{}
-			}
 			patterns[remap[ref]] = old.patterns[k]
 		}
 	}
@@ -335,4 +341,34 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	ix.names, ix.dists = names.all, dists.all
 	ix.n = len(ix.recs)
 	return ix
+}
+
+// sortKeys sorts keys by id: many at once by the top 16 bits (UUIDs are
+// mostly random there) and then each bucket, a few at once by comparing.
+func sortKeys(keys []addKey) {
+	byID := func(a, b addKey) int { return a.id.cmp(b.id) }
+	if len(keys) < 1<<14 {
+		slices.SortFunc(keys, byID)
+		return
+	}
+	start := make([]int, 1<<16+1)
+	for _, k := range keys {
+		start[k.id.hi>>48+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	next := slices.Clone(start[:1<<16])
+	sorted := make([]addKey, len(keys))
+	for _, k := range keys {
+		b := k.id.hi >> 48
+		sorted[next[b]] = k
+		next[b]++
+	}
+	for b := range 1 << 16 {
+		if seg := sorted[start[b]:start[b+1]]; len(seg) > 1 {
+			slices.SortFunc(seg, byID)
+		}
+	}
+	copy(keys, sorted)
 }

@@ -237,3 +237,34 @@ func TestReadersDuringRebuilds(t *testing.T) {
 	close(done)
 	<-finished
 }
+
+func TestSortKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 100, 1 << 14, 100_000} {
+		keys := make([]addKey, n)
+		for i := range keys {
+			keys[i] = addKey{id: uid{r.Uint64(), r.Uint64()}, i: int32(i), canonical: true}
+			if i%5 == 0 { // ids sharing their top bits, as time-ordered UUIDs do
+				keys[i].id.hi &= 0xffff_0000_0000_00ff
+			}
+			if i%7 == 0 && i > 0 { // the same id twice
+				keys[i].id = keys[i-1].id
+			}
+		}
+		want := slices.Clone(keys)
+		slices.SortStableFunc(want, func(a, b addKey) int { return a.id.cmp(b.id) })
+		sortKeys(keys)
+		for i := range keys {
+			if keys[i].id != want[i].id {
+				t.Fatalf("n %d: key %d is %v, want %v", n, i, keys[i].id, want[i].id)
+			}
+		}
+		seen := map[int32]bool{}
+		for _, k := range keys {
+			seen[k.i] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("n %d: %d keys left", n, len(seen))
+		}
+	}
+}
