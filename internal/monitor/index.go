@@ -76,11 +76,12 @@ const MaxDelta = 50_000
 // serialised by mu; readers call Current, which takes no lock, so look-ups
 // never wait for a compile.
 type Indicators struct {
-	mu      sync.Mutex                      // guards pending, masked, base, live, dists and Seq
+	mu      sync.Mutex                      // guards pending, masked, base, live, names, dists and Seq
 	pending map[string]change               // changed since the last full compile
 	masked  bitset                          // base refs changed or removed since the last full compile
 	base    *Index                          // the last full compile
 	live    int                             // indicators in the table
+	names   map[string]string               // shared: feeds repeat names
 	dists   map[string]*policy.Distribution // interned: indicators share few distinct sharings
 	Seq     int64                           // the store sequence read up to (for refreshers)
 	cur     atomic.Pointer[Index]
@@ -92,7 +93,7 @@ type Indicators struct {
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{pending: map[string]change{}, dists: map[string]*policy.Distribution{}}
+	x := &Indicators{pending: map[string]change{}, names: map[string]string{}, dists: map[string]*policy.Distribution{}}
 	x.base = &Index{set: match.Build(nil)}
 	x.cur.Store(x.base)
 	return x
@@ -157,6 +158,7 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 			continue
 		}
 		ind.Dist = x.intern(ind.Dist)
+		ind.Name = x.name(ind.Name)
 		x.set(o.ID, &ind)
 		n++
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/kyojo-hub/kyojo/internal/match"
 	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
@@ -110,42 +111,58 @@ func (b *bitset) set(i int32, n int) {
 	(*b)[i>>6] |= 1 << (i & 63)
 }
 
-// maxNames bounds the map by which a compile finds repeated names; past
-// it, new names are kept without looking for an earlier copy.
+// maxNames bounds the names Apply shares and the map by which a compile
+// finds repeated ones.
 const maxNames = 1 << 16
 
-// table is the names or sharings of one Index, each once (names: as far
-// as maxNames allows), and the way to them from the previous Index's.
-type table[T comparable] struct {
-	all   []T
-	index map[T]uint32
-	old   []T     // the previous Index's
+// name returns the shared copy of s, as far as maxNames allows (when the
+// map is full it starts over). Callers hold mu.
+func (x *Indicators) name(s string) string {
+	if c, ok := x.names[s]; ok {
+		return c
+	}
+	if len(x.names) >= maxNames {
+		x.names = map[string]string{}
+	}
+	x.names[s] = s
+	return s
+}
+
+// table is the names or sharings of one Index, each once as far as their
+// keys tell (names: by where their bytes are, since Apply shares them, and
+// as far as limit allows), and the way to them from the previous Index's.
+type table[K comparable, V any] struct {
+	all   []V
+	key   func(V) K
+	index map[K]uint32
+	old   []V     // the previous Index's
 	from  []int32 // index in all of each of old; -1: not yet
 	limit int
 }
 
-func newTable[T comparable](old []T, limit int) *table[T] {
-	t := &table[T]{index: map[T]uint32{}, old: old, from: make([]int32, len(old)), limit: limit}
+func newTable[K comparable, V any](old []V, key func(V) K, limit int) *table[K, V] {
+	t := &table[K, V]{key: key, index: map[K]uint32{}, old: old, from: make([]int32, len(old)), limit: limit}
 	for i := range t.from {
 		t.from[i] = -1
 	}
 	return t
 }
 
-func (t *table[T]) add(v T) uint32 {
-	if i, ok := t.index[v]; ok {
+func (t *table[K, V]) add(v V) uint32 {
+	k := t.key(v)
+	if i, ok := t.index[k]; ok {
 		return i
 	}
 	i := uint32(len(t.all))
 	t.all = append(t.all, v)
 	if len(t.index) < t.limit {
-		t.index[v] = i
+		t.index[k] = i
 	}
 	return i
 }
 
 // keep returns the index of the previous Index's entry j.
-func (t *table[T]) keep(j uint32) uint32 {
+func (t *table[K, V]) keep(j uint32) uint32 {
 	if i := t.from[j]; i >= 0 {
 		return uint32(i)
 	}
@@ -153,6 +170,17 @@ func (t *table[T]) keep(j uint32) uint32 {
 	t.from[j] = int32(i)
 	return i
 }
+
+// stringKey is where a string's bytes are: equal for the copies Apply
+// shares, without reading them.
+type stringKey struct {
+	p *byte
+	n int
+}
+
+func keyOfString(s string) stringKey { return stringKey{unsafe.StringData(s), len(s)} }
+
+func self[T any](v T) T { return v }
 
 // find returns the ref of an id in a full compile, given parseID's
 // answer for it.
@@ -230,8 +258,8 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	if old == nil {
 		old = &Index{}
 	}
-	names := newTable(old.names, maxNames)
-	dists := newTable(old.dists, math.MaxInt)
+	names := newTable(old.names, keyOfString, maxNames)
+	dists := newTable(old.dists, self, math.MaxInt)
 	// The added indicators are read once, in their order (the pointers are
 	// followed in one pass, not in the order of their ids): their records
 	// and entries under provisional refs, the positions in add.
