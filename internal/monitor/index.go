@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -34,7 +35,8 @@ type Indicator struct {
 // and which base indicators no longer count. It is immutable.
 type Index struct {
 	set      *match.Set
-	recs     []rec    // by ref: canonical ids first, in UUID order; then the others
+	recs     []rec    // by ref: canonical ids first, then the others
+	byID     []int32  // the canonical ones by id (see find)
 	names    []string // of recs
 	dists    []*policy.Distribution
 	odd      []string         // the ids of the last len(odd) recs, not canonical
@@ -189,11 +191,7 @@ func (x *Indicators) Rebuild(now time.Time) *Index {
 }
 
 func (x *Indicators) rebuild(now time.Time) *Index {
-	add := newAdditions(len(x.pending))
-	for _, c := range x.pending {
-		add.add(c)
-	}
-	ix := compile(x.base, x.masked, add, now)
+	ix := compile(x.base, x.masked, maps.Values(x.pending), len(x.pending), now)
 	x.base, x.masked, x.pending = ix, nil, map[string]change{}
 	x.cur.Store(ix)
 	return ix
@@ -208,12 +206,8 @@ func (x *Indicators) Update(now time.Time) *Index {
 	if len(x.pending) > MaxDelta || x.base.Built.IsZero() {
 		return x.rebuild(now)
 	}
-	add := newAdditions(len(x.pending))
-	for _, c := range x.pending {
-		add.add(c)
-	}
 	ix := *x.base
-	ix.n, ix.delta, ix.masked = x.live, compile(nil, nil, add, now), slices.Clone(x.masked)
+	ix.n, ix.delta, ix.masked = x.live, compile(nil, nil, maps.Values(x.pending), len(x.pending), now), slices.Clone(x.masked)
 	x.cur.Store(&ix)
 	return &ix
 }
@@ -221,11 +215,14 @@ func (x *Indicators) Update(now time.Time) *Index {
 // Compile builds an Index from indicators; it keeps their names and
 // sharings, and compiles their entries and patterns.
 func Compile(inds []*Indicator, now time.Time) *Index {
-	add := newAdditions(len(inds))
-	for _, ind := range inds {
-		add.add(changeOf(ind))
+	changes := func(yield func(change) bool) {
+		for _, ind := range inds {
+			if !yield(changeOf(ind)) {
+				return
+			}
+		}
 	}
-	return compile(nil, nil, add, now)
+	return compile(nil, nil, changes, len(inds), now)
 }
 
 var (

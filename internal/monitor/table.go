@@ -1,10 +1,11 @@
 package monitor
 
 import (
-	"cmp"
 	"encoding/binary"
 	"encoding/hex"
+	"iter"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 	"unsafe"
@@ -26,16 +27,8 @@ type rec struct {
 
 const idPrefix = "indicator--"
 
-// uid is the UUID of a canonical id, as two big-endian halves: ordered
-// as the UUIDs are.
+// uid is the UUID of a canonical id, as two big-endian halves.
 type uid struct{ hi, lo uint64 }
-
-func (a uid) cmp(b uid) int {
-	if c := cmp.Compare(a.hi, b.hi); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.lo, b.lo)
-}
 
 // parseID returns the UUID of a canonical indicator id: "indicator--" and
 // a lower-case UUID in 8-4-4-4-12 form, the one formatID gives back. Other
@@ -185,23 +178,60 @@ func self[T any](v T) T { return v }
 // find returns the ref of an id in a full compile, given parseID's
 // answer for it.
 func (ix *Index) find(id string, u uid, canonical bool) (int32, bool) {
-	if canonical {
-		lo, hi := 0, len(ix.recs)-len(ix.odd)
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			switch ix.recs[m].id.cmp(u) {
-			case 0:
-				return int32(m), true
-			case -1:
-				lo = m + 1
-			default:
-				hi = m
-			}
-		}
+	if !canonical {
+		ref, ok := ix.oddRef[id]
+		return ref, ok
+	}
+	if len(ix.byID) == 0 {
 		return 0, false
 	}
-	ref, ok := ix.oddRef[id]
-	return ref, ok
+	mask := uint64(len(ix.byID) - 1)
+	for i := u.hash() & mask; ; i = (i + 1) & mask {
+		s := ix.byID[i]
+		if s == 0 {
+			return 0, false
+		}
+		if ix.recs[s-1].id == u {
+			return s - 1, true
+		}
+	}
+}
+
+// idSeed makes the slots of ids unpredictable from outside, so that ids
+// cannot be chosen to collide.
+var idSeed = [2]uint64{rand.Uint64(), rand.Uint64()}
+
+func mix(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+func (u uid) hash() uint64 { return mix(mix(u.hi^idSeed[0]) ^ u.lo ^ idSeed[1]) }
+
+// indexIDs returns the open-addressing table of the canonical recs: a ref
+// + 1 per slot, 0 for none; a power of two at least half empty.
+func indexIDs(recs []rec) []int32 {
+	if len(recs) == 0 {
+		return nil
+	}
+	n := 8
+	for n < 2*len(recs) {
+		n <<= 1
+	}
+	slots := make([]int32, n)
+	mask := uint64(n - 1)
+	for ref := range recs {
+		i := recs[ref].id.hash() & mask
+		for slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		slots[i] = int32(ref) + 1
+	}
+	return slots
 }
 
 // id returns the id of a ref of this table (not of its delta).
@@ -225,124 +255,72 @@ func changeOf(ind *Indicator) change {
 	return change{ind, u, ok}
 }
 
-// additions are the indicators a compile adds, with their ids apart, so
-// that sorting them moves no pointers.
-type additions struct {
-	inds []*Indicator
-	keys []addKey
-}
-
-type addKey struct {
-	id        uid
-	i         int32 // in inds
-	canonical bool
-}
-
-func newAdditions(n int) *additions {
-	return &additions{inds: make([]*Indicator, 0, n), keys: make([]addKey, 0, n)}
-}
-
-// add takes c when it adds or replaces an indicator.
-func (a *additions) add(c change) {
-	if c.ind != nil {
-		a.keys = append(a.keys, addKey{c.id, int32(len(a.inds)), c.canonical})
-		a.inds = append(a.inds, c.ind)
-	}
-}
-
 // compile builds a full Index: the indicators of old that masked does not
-// cover, renumbered, and the added ones. Refs follow the ids: canonical
-// ones in UUID order, so that find is a binary search, then the others.
+// cover, renumbered, and the changes (n of them) that add or replace one. Refs: ids
+// canonical first (found through Index.byID), then the others (Index.odd).
 // old may be nil.
-func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
+func compile(old *Index, masked bitset, changes iter.Seq[change], n int, now time.Time) *Index {
 	if old == nil {
 		old = &Index{}
 	}
-	names := newTable(old.names, keyOfString, maxNames)
-	dists := newTable(old.dists, self, math.MaxInt)
-	// The added indicators are read once, in their order (the pointers are
-	// followed in one pass, not in the order of their ids): their records
-	// and entries under provisional refs, the positions in add.
-	fresh := make([]rec, len(add.inds))
-	entries := make([]match.Entry, 0, len(add.inds)) // most indicators have one value
-	var patterns map[int32]*pattern.Pattern
-	for i, ind := range add.inds {
-		fresh[i] = rec{id: add.keys[i].id, name: names.add(ind.Name), dist: dists.add(ind.Dist), score: ind.Score}
-		for _, e := range ind.Entries {
-			e.Ref = int32(i)
-			entries = append(entries, e)
-		}
-		if ind.Pattern != nil {
-			if patterns == nil {
-				patterns = map[int32]*pattern.Pattern{}
-			}
-			patterns[int32(i)] = ind.Pattern
-		}
-	}
-	// Canonical ids first, in order; then the others.
-	nAdd := 0
-	for i, k := range add.keys {
-		if k.canonical {
-			add.keys[i], add.keys[nAdd] = add.keys[nAdd], k
-			nAdd++
-		}
-	}
-	sortKeys(add.keys[:nAdd])
-	canon, odd := add.keys[:nAdd], add.keys[nAdd:]
 	kept := len(old.recs)
 	for i := range old.recs {
 		if masked.has(int32(i)) {
 			kept--
 		}
 	}
-	ix := &Index{Built: now, recs: make([]rec, 0, kept+len(add.inds))}
-	remap := make([]int32, len(old.recs)) // old ref → new ref
-	final := make([]int32, len(add.inds)) // position in add → new ref
-	addRec := func(i int32) {
-		final[i] = int32(len(ix.recs))
-		ix.recs = append(ix.recs, fresh[i])
-	}
+	ix := &Index{Built: now, recs: make([]rec, 0, kept+n)}
+	names := newTable(old.names, keyOfString, maxNames)
+	dists := newTable(old.dists, self, math.MaxInt)
+	remap := make([]int32, len(old.recs)) // old ref → new ref, or -1
 	keep := func(ref int) {
+		if masked.has(int32(ref)) {
+			remap[ref] = -1
+			return
+		}
 		remap[ref] = int32(len(ix.recs))
 		r := old.recs[ref]
 		r.name, r.dist = names.keep(r.name), dists.keep(r.dist)
 		ix.recs = append(ix.recs, r)
+		if nc := len(old.recs) - len(old.odd); ref >= nc {
+			ix.odd = append(ix.odd, old.odd[ref-nc])
+		}
+	}
+	entries := make([]match.Entry, 0, n) // most indicators have one value
+	patterns := map[int32]*pattern.Pattern{}
+	addInd := func(u uid, ind *Indicator) {
+		ref := int32(len(ix.recs))
+		ix.recs = append(ix.recs, rec{id: u, name: names.add(ind.Name), dist: dists.add(ind.Dist), score: ind.Score})
+		for _, e := range ind.Entries {
+			e.Ref = ref
+			entries = append(entries, e)
+		}
+		if ind.Pattern != nil {
+			patterns[ref] = ind.Pattern
+		}
 	}
 	nc := len(old.recs) - len(old.odd)
-	for i, j := 0, 0; i < nc || j < len(canon); {
-		if i < nc && masked.has(int32(i)) {
-			remap[i] = -1
-			i++
-			continue
+	for ref := range nc {
+		keep(ref)
+	}
+	var odd []*Indicator
+	for c := range changes {
+		switch {
+		case c.ind == nil:
+		case c.canonical:
+			addInd(c.id, c.ind)
+		default:
+			odd = append(odd, c.ind)
 		}
-		if j == len(canon) || (i < nc && old.recs[i].id.cmp(canon[j].id) < 0) {
-			keep(i)
-			i++
-		} else {
-			addRec(canon[j].i)
-			j++
-		}
 	}
-	for i := nc; i < len(old.recs); i++ {
-		if masked.has(int32(i)) {
-			remap[i] = -1
-			continue
-		}
-		keep(i)
-		ix.odd = append(ix.odd, old.odd[i-nc])
+	ix.byID = indexIDs(ix.recs)
+	for ref := nc; ref < len(old.recs); ref++ {
+		keep(ref)
 	}
-	for _, k := range odd {
-		addRec(k.i)
-		ix.odd = append(ix.odd, add.inds[k.i].ID)
+	for _, ind := range odd {
+		addInd(uid{}, ind)
+		ix.odd = append(ix.odd, ind.ID)
 	}
-	for i := range entries {
-		entries[i].Ref = final[entries[i].Ref]
-	}
-	refPatterns := make(map[int32]*pattern.Pattern, len(patterns)+len(old.complex))
-	for i, p := range patterns {
-		refPatterns[final[i]] = p
-	}
-	patterns = refPatterns
 	if len(ix.odd) > 0 {
 		ix.oddRef = make(map[string]int32, len(ix.odd))
 		for i, id := range ix.odd {
@@ -369,34 +347,4 @@ func compile(old *Index, masked bitset, add *additions, now time.Time) *Index {
 	ix.names, ix.dists = names.all, dists.all
 	ix.n = len(ix.recs)
 	return ix
-}
-
-// sortKeys sorts keys by id: many at once by the top 16 bits (UUIDs are
-// mostly random there) and then each bucket, a few at once by comparing.
-func sortKeys(keys []addKey) {
-	byID := func(a, b addKey) int { return a.id.cmp(b.id) }
-	if len(keys) < 1<<14 {
-		slices.SortFunc(keys, byID)
-		return
-	}
-	start := make([]int, 1<<16+1)
-	for _, k := range keys {
-		start[k.id.hi>>48+1]++
-	}
-	for b := 1; b < len(start); b++ {
-		start[b] += start[b-1]
-	}
-	next := slices.Clone(start[:1<<16])
-	sorted := make([]addKey, len(keys))
-	for _, k := range keys {
-		b := k.id.hi >> 48
-		sorted[next[b]] = k
-		next[b]++
-	}
-	for b := range 1 << 16 {
-		if seg := sorted[start[b]:start[b+1]]; len(seg) > 1 {
-			slices.SortFunc(seg, byID)
-		}
-	}
-	copy(keys, sorted)
 }

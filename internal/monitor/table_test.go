@@ -26,12 +26,6 @@ func TestIDRoundTrip(t *testing.T) {
 			t.Errorf("%s: canonical %v, back %q", id, ok, formatID(u))
 		}
 	}
-	a, _ := parseID("indicator--00000000-0000-0000-0000-000000000001")
-	b, _ := parseID("indicator--00000000-0000-0000-0001-000000000000")
-	c, _ := parseID("indicator--10000000-0000-0000-0000-000000000000")
-	if a.cmp(b) >= 0 || b.cmp(c) >= 0 || c.cmp(c) != 0 {
-		t.Error("ids not ordered as UUIDs")
-	}
 	for _, id := range []string{
 		"indicator--6B6464CA-E73C-4707-9B8A-D0350ACD0835", // upper case: kept as is
 		"indicator--6b6464ca-e73c-4707-9b8a-d0350acd083",
@@ -236,35 +230,4 @@ func TestReadersDuringRebuilds(t *testing.T) {
 	}
 	close(done)
 	<-finished
-}
-
-func TestSortKeys(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 100, 1 << 14, 100_000} {
-		keys := make([]addKey, n)
-		for i := range keys {
-			keys[i] = addKey{id: uid{r.Uint64(), r.Uint64()}, i: int32(i), canonical: true}
-			if i%5 == 0 { // ids sharing their top bits, as time-ordered UUIDs do
-				keys[i].id.hi &= 0xffff_0000_0000_00ff
-			}
-			if i%7 == 0 && i > 0 { // the same id twice
-				keys[i].id = keys[i-1].id
-			}
-		}
-		want := slices.Clone(keys)
-		slices.SortStableFunc(want, func(a, b addKey) int { return a.id.cmp(b.id) })
-		sortKeys(keys)
-		for i := range keys {
-			if keys[i].id != want[i].id {
-				t.Fatalf("n %d: key %d is %v, want %v", n, i, keys[i].id, want[i].id)
-			}
-		}
-		seen := map[int32]bool{}
-		for _, k := range keys {
-			seen[k.i] = true
-		}
-		if len(seen) != n {
-			t.Fatalf("n %d: %d keys left", n, len(seen))
-		}
-	}
 }
