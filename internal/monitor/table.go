@@ -256,9 +256,9 @@ func changeOf(ind *Indicator) change {
 }
 
 // compile builds a full Index: the indicators of old that masked does not
-// cover, renumbered, and the changes (n of them) that add or replace one. Refs: ids
-// canonical first (found through Index.byID), then the others (Index.odd).
-// old may be nil.
+// cover, renumbered, and the changes (n of them) that add or replace one.
+// Refs: ids canonical first (found through Index.byID), then the others
+// (Index.odd). old may be nil.
 func compile(old *Index, masked bitset, changes iter.Seq[change], n int, now time.Time) *Index {
 	if old == nil {
 		old = &Index{}
