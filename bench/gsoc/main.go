@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"log"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/kyojo-hub/kyojo/internal/bus"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
@@ -42,7 +44,12 @@ func main() {
 	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
 	codec := flag.String("codec", "s2", "how batches are compressed: s2 or zstd")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
+	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
+	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
 	flag.Parse()
+	if *memprofile != "" {
+		runtime.MemProfileRate = 4096 // fine enough to attribute the matcher's bytes
+	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "kyojo-bench-gsoc")
 	if err != nil {
@@ -64,6 +71,7 @@ func main() {
 
 	// Indicators: generated objects, as the intel store would give them.
 	r := rand.New(rand.NewPCG(7, 7))
+	rid := rand.New(rand.NewPCG(7, 8)) // ids: their own source, so that the values do not depend on -plain-ids
 	now := time.Now().UTC()
 	objs := make([]intel.Object, *nInd)
 	hitIPs := make([]string, 0, 1000)
@@ -81,7 +89,15 @@ func main() {
 		default:
 			pat = fmt.Sprintf("[file:hashes.'SHA-256' = '%016x%016x%016x%016x']", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
 		}
-		objs[i] = intel.Object{ID: fmt.Sprintf("indicator--%036d", i), Type: "indicator", Latest: true, AddedAt: now, Confidence: 80,
+		id := fmt.Sprintf("indicator--%036d", i)
+		if !*plainIDs {
+			var u uuid.UUID
+			binary.BigEndian.PutUint64(u[:8], rid.Uint64())
+			binary.BigEndian.PutUint64(u[8:], rid.Uint64())
+			u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80 // version 4, as STIX producers make them
+			id = "indicator--" + u.String()
+		}
+		objs[i] = intel.Object{ID: id, Type: "indicator", Latest: true, AddedAt: now, Confidence: 80,
 			Dist: policy.Distribution{TLP: policy.Clear}, Raw: []byte(`{"name":"bench","pattern":"` + strings.ReplaceAll(pat, `'`, `'`) + `","pattern_type":"stix"}`)}
 	}
 	ind := monitor.NewIndicators()
@@ -112,6 +128,17 @@ func main() {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("heap in use with the matcher loaded (indicator table and compiled set): %d MB\n", ms.HeapInuse>>20)
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+		runtime.MemProfileRate = 0
+	}
 
 	// Lines.
 	lines := make([]string, *nEv)

@@ -62,12 +62,133 @@ func (s *Set) Len() int { return s.n }
 // Build compiles entries into a Set. Invalid values are skipped; the same
 // value of the same indicator counts once.
 func Build(entries []Entry) *Set {
-	s := &Set{}
-	v4 := map[int]map[uint32]int32{}
-	v6 := map[int]map[[16]byte]int32{}
-	for k := Domain; k <= UserAgent; k++ {
-		s.str[k] = map[string]int32{}
+	b := newBuilder(nil, entries)
+	b.add(entries)
+	return b.finish()
+}
+
+// Rebase returns the Set that Build would give for the entries of s whose
+// refs remap maps to a new ref (remap[ref] >= 0; refs past the end of
+// remap or mapped to -1 are dropped), under their new refs, together with
+// entries. It does not parse again the values s holds, and its keys share
+// their bytes with those of s. remap may be nil, to drop every entry of s.
+func Rebase(s *Set, remap []int32, entries []Entry) *Set {
+	b := newBuilder(s, entries)
+	var refs []int32
+	each := func(slot int32, f func(ref int32)) {
+		refs = s.refs(refs[:0], slot)
+		for _, r := range refs {
+			if int(r) < len(remap) && remap[r] >= 0 {
+				f(remap[r])
+			}
+		}
 	}
+	for _, t := range s.v4 {
+		m := b.v4map(t.bits, len(t.m))
+		for k, slot := range t.m {
+			each(slot, func(ref int32) {
+				if b.s.add4(m, k, ref) {
+					b.s.n++
+				}
+			})
+		}
+	}
+	for _, t := range s.v6 {
+		m := b.v6map(t.bits, len(t.m))
+		for k, slot := range t.m {
+			each(slot, func(ref int32) {
+				if b.s.add6(m, k, ref) {
+					b.s.n++
+				}
+			})
+		}
+	}
+	for k := Domain; k <= UserAgent; k++ {
+		m := b.s.str[k]
+		for v, slot := range s.str[k] {
+			each(slot, func(ref int32) {
+				if b.s.addStr(m, v, ref, false) {
+					b.s.n++
+				}
+			})
+		}
+	}
+	b.add(entries)
+	return b.finish()
+}
+
+// refs appends the refs of a slot to dst.
+func (s *Set) refs(dst []int32, slot int32) []int32 {
+	if slot >= 0 {
+		return append(dst, slot)
+	}
+	return append(dst, s.multi[-slot-1]...)
+}
+
+// builder assembles a Set.
+type builder struct {
+	s  *Set
+	v4 map[int]map[uint32]int32
+	v6 map[int]map[[16]byte]int32
+}
+
+// newBuilder starts a Set, with maps sized for the keys of like (when not
+// nil) and entries, so that they do not grow while they are filled.
+func newBuilder(like *Set, entries []Entry) *builder {
+	var n [UserAgent + 1]int
+	n4, n6 := 0, 0 // single addresses
+	if like != nil {
+		for k := Domain; k <= UserAgent; k++ {
+			n[k] = len(like.str[k])
+		}
+		if len(like.v4) > 0 && like.v4[0].bits == 32 {
+			n4 = len(like.v4[0].m)
+		}
+		if len(like.v6) > 0 && like.v6[0].bits == 128 {
+			n6 = len(like.v6[0].m)
+		}
+	}
+	for _, e := range entries {
+		switch {
+		case e.Kind == IP:
+			// Most are single IPv4 addresses, of at most 15 characters;
+			// the values are not read (a cache miss each).
+			if len(e.Value) <= len("255.255.255.255") {
+				n4++
+			}
+		case e.Kind <= UserAgent:
+			n[e.Kind]++
+		}
+	}
+	b := &builder{s: &Set{}, v4: map[int]map[uint32]int32{}, v6: map[int]map[[16]byte]int32{}}
+	for k := Domain; k <= UserAgent; k++ {
+		b.s.str[k] = make(map[string]int32, n[k])
+	}
+	b.v4map(32, n4)
+	b.v6map(128, n6)
+	return b
+}
+
+func (b *builder) v4map(bits, hint int) map[uint32]int32 {
+	m := b.v4[bits]
+	if m == nil {
+		m = make(map[uint32]int32, hint)
+		b.v4[bits] = m
+	}
+	return m
+}
+
+func (b *builder) v6map(bits, hint int) map[[16]byte]int32 {
+	m := b.v6[bits]
+	if m == nil {
+		m = make(map[[16]byte]int32, hint)
+		b.v6[bits] = m
+	}
+	return m
+}
+
+func (b *builder) add(entries []Entry) {
+	s := b.s
 	for _, e := range entries {
 		if e.Kind == IP {
 			p, ok := parsePrefix(e.Value)
@@ -75,21 +196,13 @@ func Build(entries []Entry) *Set {
 				continue
 			}
 			if p.Addr().Is4() {
-				m := v4[p.Bits()]
-				if m == nil {
-					m = map[uint32]int32{}
-					v4[p.Bits()] = m
-				}
+				m := b.v4map(p.Bits(), 0)
 				k := binary.BigEndian.Uint32(p.Addr().AsSlice())
 				if s.add4(m, k, e.Ref) {
 					s.n++
 				}
 			} else {
-				m := v6[p.Bits()]
-				if m == nil {
-					m = map[[16]byte]int32{}
-					v6[p.Bits()] = m
-				}
+				m := b.v6map(p.Bits(), 0)
 				if s.add6(m, p.Addr().As16(), e.Ref) {
 					s.n++
 				}
@@ -103,15 +216,23 @@ func Build(entries []Entry) *Set {
 		if !ok {
 			continue
 		}
-		if s.addStr(s.str[e.Kind], v, e.Ref) {
+		if s.addStr(s.str[e.Kind], v, e.Ref, true) {
 			s.n++
 		}
 	}
-	for bits, m := range v4 {
-		s.v4 = append(s.v4, v4Table{bits, m})
+}
+
+func (b *builder) finish() *Set {
+	s := b.s
+	for bits, m := range b.v4 {
+		if len(m) > 0 {
+			s.v4 = append(s.v4, v4Table{bits, m})
+		}
 	}
-	for bits, m := range v6 {
-		s.v6 = append(s.v6, v6Table{bits, m})
+	for bits, m := range b.v6 {
+		if len(m) > 0 {
+			s.v6 = append(s.v6, v6Table{bits, m})
+		}
 	}
 	slices.SortFunc(s.v4, func(a, b v4Table) int { return b.bits - a.bits })
 	slices.SortFunc(s.v6, func(a, b v6Table) int { return b.bits - a.bits })
@@ -158,10 +279,15 @@ func (s *Set) add6(m map[[16]byte]int32, k [16]byte, ref int32) bool {
 	return added
 }
 
-func (s *Set) addStr(m map[string]int32, k string, ref int32) bool {
+// addStr adds ref under k, a copy of k when clone is set (k may be part of
+// a larger string the Set should not keep alive).
+func (s *Set) addStr(m map[string]int32, k string, ref int32, clone bool) bool {
 	cur, ok := m[k]
 	if !ok {
-		m[strings.Clone(k)] = ref
+		if clone {
+			k = strings.Clone(k)
+		}
+		m[k] = ref
 		return true
 	}
 	nv, added := s.join(cur, ref)

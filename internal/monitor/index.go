@@ -2,9 +2,11 @@ package monitor
 
 import (
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,29 +30,42 @@ type Indicator struct {
 }
 
 // Index is one compiled generation: the match.Set and the indicators its
-// refs point into, and, after small updates, a delta on top of the last
-// full compile: the indicators added or changed since (refs after the
-// base's) and the ids of base indicators that no longer count. It is
-// immutable.
+// refs point to, and, after small updates, a delta on top of the last full
+// compile: the indicators added or changed since (refs after the base's)
+// and which base indicators no longer count. It is immutable.
 type Index struct {
-	set     *match.Set
-	inds    []*Indicator // shared with the Indicators table: never modified
-	complex []int32
-	Built   time.Time
-	delta   *Index          // nil: none
-	masked  map[string]bool // base indicators changed or removed since
-	n       int
+	set      *match.Set
+	recs     []rec    // by ref: canonical ids first, then the others
+	byID     []int32  // the canonical ones by id (see find)
+	names    []string // of recs
+	dists    []*policy.Distribution
+	odd      []string         // the ids of the last len(odd) recs, not canonical
+	oddRef   map[string]int32 // their refs
+	complex  []int32          // refs of the indicators evaluated per event, in order
+	patterns []*pattern.Pattern
+	Built    time.Time
+	delta    *Index // nil: none
+	masked   bitset // base indicators changed or removed since
+	n        int
 }
 
 // Len returns the number of indicators detected on.
 func (ix *Index) Len() int { return ix.n }
 
-// ind returns the indicator of a ref, base or delta.
+// ind returns the indicator of a ref, base or delta (without its entries
+// and pattern, which the Index keeps compiled). It is small enough to be
+// inlined, so that the Indicator stays on the caller's stack.
 func (ix *Index) ind(ref int32) *Indicator {
-	if int(ref) < len(ix.inds) {
-		return ix.inds[ref]
+	ind := ix.indicator(ref)
+	return &ind
+}
+
+func (ix *Index) indicator(ref int32) Indicator {
+	if int(ref) >= len(ix.recs) {
+		ix, ref = ix.delta, ref-int32(len(ix.recs))
 	}
-	return ix.delta.inds[int(ref)-len(ix.inds)]
+	r := &ix.recs[ref]
+	return Indicator{ID: ix.id(ref), Name: ix.names[r.name], Dist: ix.dists[r.dist], Score: r.score}
 }
 
 // MaxDelta is how many changed indicators an update carries on top of the
@@ -58,13 +73,17 @@ func (ix *Index) ind(ref int32) *Indicator {
 const MaxDelta = 50_000
 
 // Indicators keeps every detectable indicator and the compiled Index in
-// use. Apply, Update and Rebuild are serialised by mu; readers call
-// Current, which takes no lock, so look-ups never wait for a compile.
+// use. The table is the last full compile (base) less the indicators
+// masked since, plus the pending ones. Apply, Update and Rebuild are
+// serialised by mu; readers call Current, which takes no lock, so look-ups
+// never wait for a compile.
 type Indicators struct {
-	mu      sync.Mutex // guards byID, pending, base and Seq
-	byID    map[string]*Indicator
-	pending map[string]*Indicator           // changed since the last full compile; nil: removed
+	mu      sync.Mutex                      // guards pending, masked, base, live, names, dists and Seq
+	pending map[string]change               // changed since the last full compile
+	masked  bitset                          // base refs changed or removed since the last full compile
 	base    *Index                          // the last full compile
+	live    int                             // indicators in the table
+	names   map[string]string               // shared: feeds repeat names
 	dists   map[string]*policy.Distribution // interned: indicators share few distinct sharings
 	Seq     int64                           // the store sequence read up to (for refreshers)
 	cur     atomic.Pointer[Index]
@@ -76,7 +95,7 @@ type Indicators struct {
 
 // NewIndicators returns an empty set.
 func NewIndicators() *Indicators {
-	x := &Indicators{byID: map[string]*Indicator{}, pending: map[string]*Indicator{}, dists: map[string]*policy.Distribution{}}
+	x := &Indicators{pending: map[string]change{}, names: map[string]string{}, dists: map[string]*policy.Distribution{}}
 	x.base = &Index{set: match.Build(nil)}
 	x.cur.Store(x.base)
 	return x
@@ -84,6 +103,44 @@ func NewIndicators() *Indicators {
 
 // Current returns the Index in use.
 func (x *Indicators) Current() *Index { return x.cur.Load() }
+
+// has reports whether id (u and canonical as parseID reads it) is in the
+// table. Callers hold mu.
+func (x *Indicators) has(id string, u uid, canonical bool) bool {
+	if c, ok := x.pending[id]; ok {
+		return c.ind != nil
+	}
+	ref, ok := x.base.find(id, u, canonical)
+	return ok && !x.masked.has(ref)
+}
+
+// set replaces or removes (ind nil) the indicator id. Callers hold mu.
+func (x *Indicators) set(id string, ind *Indicator) {
+	u, canonical := parseID(id)
+	had := x.has(id, u, canonical)
+	if !had && ind == nil {
+		return
+	}
+	if ref, ok := x.base.find(id, u, canonical); ok {
+		x.masked.set(ref, len(x.base.recs))
+	}
+	x.pending[id] = change{ind, u, canonical}
+	switch {
+	case had && ind == nil:
+		x.live--
+	case !had && ind != nil:
+		x.live++
+	}
+}
+
+// forget empties the table; the next compile holds only what is applied
+// after. Callers hold mu.
+func (x *Indicators) forget() {
+	x.pending, x.masked, x.live = map[string]change{}, nil, 0
+	for ref := range x.base.recs {
+		x.masked.set(int32(ref), len(x.base.recs))
+	}
+}
 
 // Apply takes changed objects (new versions, revocations) into the table:
 // a detectable indicator is added or replaced, anything else with its id
@@ -96,16 +153,15 @@ func (x *Indicators) Apply(objs []intel.Object, now time.Time) int {
 	for _, o := range objs {
 		ind, ok := indicatorOfWith(o, now, x.MinScore, x.decay())
 		if !ok {
-			if _, had := x.byID[o.ID]; had {
-				delete(x.byID, o.ID)
-				x.pending[o.ID] = nil
+			if u, canonical := parseID(o.ID); x.has(o.ID, u, canonical) {
+				x.set(o.ID, nil)
 				n++
 			}
 			continue
 		}
 		ind.Dist = x.intern(ind.Dist)
-		x.byID[o.ID] = &ind
-		x.pending[o.ID] = &ind
+		ind.Name = x.name(ind.Name)
+		x.set(o.ID, &ind)
 		n++
 	}
 	return n
@@ -130,16 +186,13 @@ func (x *Indicators) intern(d *policy.Distribution) *policy.Distribution {
 // Rebuild compiles the whole table into a new Index and puts it in use.
 func (x *Indicators) Rebuild(now time.Time) *Index {
 	x.mu.Lock()
-	inds := make([]*Indicator, 0, len(x.byID))
-	for _, ind := range x.byID {
-		inds = append(inds, ind)
-	}
-	x.pending = map[string]*Indicator{}
-	x.mu.Unlock()
-	ix := Compile(inds, now)
-	x.mu.Lock()
-	x.base = ix
-	x.mu.Unlock()
+	defer x.mu.Unlock()
+	return x.rebuild(now)
+}
+
+func (x *Indicators) rebuild(now time.Time) *Index {
+	ix := compile(x.base, x.masked, maps.Values(x.pending), len(x.pending), now)
+	x.base, x.masked, x.pending = ix, nil, map[string]change{}
 	x.cur.Store(ix)
 	return ix
 }
@@ -149,47 +202,27 @@ func (x *Indicators) Rebuild(now time.Time) *Index {
 // everything when more than MaxDelta indicators changed.
 func (x *Indicators) Update(now time.Time) *Index {
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	if len(x.pending) > MaxDelta || x.base.Built.IsZero() {
-		x.mu.Unlock()
-		return x.Rebuild(now)
+		return x.rebuild(now)
 	}
-	base := x.base
-	masked := make(map[string]bool, len(x.pending))
-	var inds []*Indicator
-	for id, ind := range x.pending {
-		masked[id] = true
-		if ind != nil {
-			inds = append(inds, ind)
-		}
-	}
-	n := len(x.byID)
-	x.mu.Unlock()
-	ix := &Index{set: base.set, inds: base.inds, complex: base.complex, Built: base.Built, n: n,
-		delta: Compile(inds, now), masked: masked}
-	x.cur.Store(ix)
-	return ix
+	ix := *x.base
+	ix.n, ix.delta, ix.masked = x.live, compile(nil, nil, maps.Values(x.pending), len(x.pending), now), slices.Clone(x.masked)
+	x.cur.Store(&ix)
+	return &ix
 }
 
-// Compile builds an Index from indicators, which it keeps and must not be
-// changed afterwards.
+// Compile builds an Index from indicators; it keeps their names and
+// sharings, and compiles their entries and patterns.
 func Compile(inds []*Indicator, now time.Time) *Index {
-	ix := &Index{inds: inds, Built: now, n: len(inds)}
-	n := 0
-	for _, ind := range inds {
-		n += len(ind.Entries)
-	}
-	entries := make([]match.Entry, 0, n)
-	for i, ind := range inds {
-		for _, e := range ind.Entries {
-			e.Ref = int32(i)
-			entries = append(entries, e)
-		}
-		if ind.Pattern != nil {
-			ix.complex = append(ix.complex, int32(i))
+	changes := func(yield func(change) bool) {
+		for _, ind := range inds {
+			if !yield(changeOf(ind)) {
+				return
+			}
 		}
 	}
-	ix.set = match.Build(entries)
-	return ix
+	return compile(nil, nil, changes, len(inds), now)
 }
 
 var (
@@ -290,12 +323,12 @@ var kindOf = map[string]match.Kind{"ip": match.IP, "domain": match.Domain, "url"
 // each indicator once per event.
 func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) bool) ([]found, []match.Hit) {
 	base := visible
-	if len(ix.masked) > 0 {
-		base = func(ref int32) bool { return !ix.masked[ix.inds[ref].ID] && visible(ref) }
+	if ix.masked != nil {
+		base = func(ref int32) bool { return !ix.masked.has(ref) && visible(ref) }
 	}
 	out, buf := ix.match1(nil, buf, ev, 0, base)
 	if ix.delta != nil {
-		off := int32(len(ix.inds))
+		off := int32(len(ix.recs))
 		out, buf = ix.delta.match1(out, buf, ev, off, func(ref int32) bool { return visible(ref + off) })
 	}
 	return out, buf
@@ -357,15 +390,16 @@ func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32
 	}
 	if len(ix.complex) > 0 {
 		var obs []pattern.Observation
-		for _, ref := range ix.complex {
+		for k, ref := range ix.complex {
 			if !visible(ref) || seen(ref) {
 				continue
 			}
 			if obs == nil {
 				obs = []pattern.Observation{observation(ev)}
 			}
-			if ok, err := ix.inds[ref].Pattern.Match(obs); err == nil && ok {
-				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(ix.inds[ref].Pattern.String(), 200), observed: firstObservable(ev)})
+			p := ix.patterns[k]
+			if ok, err := p.Match(obs); err == nil && ok {
+				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(p.String(), 200), observed: firstObservable(ev)})
 			}
 		}
 	}

@@ -65,7 +65,8 @@ func (x *Indicators) Follow(ctx context.Context, src Source, every time.Duration
 		}
 		if time.Since(full) > time.Hour {
 			x.mu.Lock()
-			x.Seq, x.byID = 0, map[string]*Indicator{}
+			x.Seq = 0
+			x.forget()
 			x.mu.Unlock()
 			full = time.Now()
 		}
