@@ -2,8 +2,8 @@ package match
 
 import "hash/maphash"
 
-// filter is a blocked Bloom filter over the Set's string keys (domains,
-// URLs, hashes, e-mail addresses, fingerprints, user agents): one 64-bit
+// filter is a blocked Bloom filter over the Set's keys (IPv4 blocks,
+// domains, URLs, hashes, e-mail addresses, fingerprints, user agents): one 64-bit
 // word per key, four bits set in it. A look-up that the filter rules out
 // costs one hash and one memory read instead of a map probe; at 16 bits a
 // key about one probe in 200 of a value not held gets through anyway and
@@ -15,6 +15,7 @@ import "hash/maphash"
 type filter struct {
 	words []uint64
 	seed  maphash.Seed
+	seed4 uint64
 	mask  uint64
 }
 
@@ -24,7 +25,8 @@ func newFilter(n int) *filter {
 	for size < n/4 { // 64-bit words: 16 bits a key
 		size <<= 1
 	}
-	return &filter{words: make([]uint64, size), seed: maphash.MakeSeed(), mask: uint64(size - 1)}
+	seed := maphash.MakeSeed()
+	return &filter{words: make([]uint64, size), seed: seed, seed4: maphash.String(seed, "v4"), mask: uint64(size - 1)}
 }
 
 func (f *filter) hash(k Kind, v string) uint64 {
@@ -46,6 +48,32 @@ func (f *filter) may(k Kind, v string) bool {
 		return true
 	}
 	h := f.hash(k, v)
+	b := filterBits(h)
+	return f.words[h&f.mask]&b == b
+}
+
+// hash4 mixes an IPv4 block (prefix length and masked address) into 64
+// bits (the SplitMix64 finaliser), with the filter's seed folded in.
+func (f *filter) hash4(bits int, k uint32) uint64 {
+	x := (uint64(k)<<8 | uint64(bits)) ^ f.seed4
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+func (f *filter) add4(bits int, k uint32) {
+	h := f.hash4(bits, k)
+	f.words[h&f.mask] |= filterBits(h)
+}
+
+// may4 is may for an IPv4 block.
+func (f *filter) may4(bits int, k uint32) bool {
+	if f == nil {
+		return true
+	}
+	h := f.hash4(bits, k)
 	b := filterBits(h)
 	return f.words[h&f.mask]&b == b
 }

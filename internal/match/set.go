@@ -17,6 +17,7 @@ type Set struct {
 	v4    []v4Table // by prefix length, longest first; /32 included
 	v6    []v6Table
 	str   [UserAgent + 1]map[string]int32 // Domain, URL, Hash, Email, JA3, UserAgent
+	seen  *filter                         // every key of v4 and str: rules out most probes of absent values
 	multi [][]int32
 	n     int
 }
@@ -236,6 +237,24 @@ func (b *builder) finish() *Set {
 	}
 	slices.SortFunc(s.v4, func(a, b v4Table) int { return b.bits - a.bits })
 	slices.SortFunc(s.v6, func(a, b v6Table) int { return b.bits - a.bits })
+	n := 0
+	for k := Domain; k <= UserAgent; k++ {
+		n += len(s.str[k])
+	}
+	for _, t := range s.v4 {
+		n += len(t.m)
+	}
+	s.seen = newFilter(n)
+	for k := Domain; k <= UserAgent; k++ {
+		for v := range s.str[k] {
+			s.seen.add(k, v)
+		}
+	}
+	for _, t := range s.v4 {
+		for k := range t.m {
+			s.seen.add4(t.bits, k)
+		}
+	}
 	return s
 }
 
@@ -331,7 +350,9 @@ func (s *Set) Lookup(dst []Hit, k Kind, v string) []Hit {
 			d = strings.ToLower(d)
 		}
 		for {
-			if slot, ok := m[d]; ok {
+			if !s.seen.may(Domain, d) {
+				// not held
+			} else if slot, ok := m[d]; ok {
 				dst = s.emit(dst, slot, Hit{Kind: Domain, Value: d})
 			}
 			i := strings.IndexByte(d, '.')
@@ -342,6 +363,9 @@ func (s *Set) Lookup(dst []Hit, k Kind, v string) []Hit {
 		}
 	}
 	if k < Domain || k > UserAgent {
+		return dst
+	}
+	if !s.seen.may(k, v) {
 		return dst
 	}
 	if slot, ok := s.str[k][v]; ok {
@@ -360,6 +384,9 @@ func (s *Set) LookupAddr(dst []Hit, a netip.Addr) []Hit {
 			var masked uint32
 			if t.bits > 0 {
 				masked = k &^ (1<<(32-t.bits) - 1)
+			}
+			if !s.seen.may4(t.bits, masked) {
+				continue
 			}
 			if slot, ok := t.m[masked]; ok {
 				dst = s.emit(dst, slot, Hit{Kind: IP, Value: a.String(), Bits: t.bits, addr: a})
