@@ -60,6 +60,16 @@ func (ix *Index) ind(ref int32) *Indicator {
 	return &ind
 }
 
+// dist returns the sharing of the indicator of a ref, without building
+// the rest of it (the visibility check on every candidate hit needs only
+// this).
+func (ix *Index) dist(ref int32) *policy.Distribution {
+	if int(ref) >= len(ix.recs) {
+		ix, ref = ix.delta, ref-int32(len(ix.recs))
+	}
+	return ix.dists[ix.recs[ref].dist]
+}
+
 func (ix *Index) indicator(ref int32) Indicator {
 	if int(ref) >= len(ix.recs) {
 		ix, ref = ix.delta, ref-int32(len(ix.recs))

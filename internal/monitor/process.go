@@ -196,7 +196,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		defer p.release(lines)
 	}
 	ix := p.ind.Current()
-	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.ind(ref).Dist) }
+	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.dist(ref)) }
 	type key struct {
 		ref   int32
 		value string
