@@ -461,7 +461,8 @@ func (t intelView) LatestMeta(ctx context.Context, ids []string) (map[string]int
 }
 
 // ValueOwners implements intel.Lookup.
-func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string) (map[string]intel.Meta, error) {
+// The rows come preferred last, so the last one per key wins.
+func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string, source, org string) (map[string]intel.Meta, error) {
 	out := map[string]intel.Meta{}
 	for start := 0; start < len(keys); start += 500 {
 		chunk := keys[start:min(start+500, len(keys))]
@@ -469,18 +470,25 @@ func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string) 
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		rows, err := t.o.query(ctx, `SELECT v.key, o.id, o.modified, o.tlp, o.author_org, o.author_user, o.communities, o.orgs,
-			o.users, o.compartments FROM intel_values v JOIN intel_objects o ON o.id = v.object_id
-			WHERE v.kind = ? AND o.latest = ? AND v.key IN (`+placeholders(len(chunk))+`) ORDER BY o.seq`, args...)
+		args = append(args, source, org)
+		rows, err := t.o.query(ctx, `SELECT v.key, o.source, o.raw, o.vals, o.id, o.modified, o.tlp, o.author_org, o.author_user,
+			o.communities, o.orgs, o.users, o.compartments FROM intel_values v JOIN intel_objects o ON o.id = v.object_id
+			WHERE v.kind = ? AND o.latest = ? AND v.key IN (`+placeholders(len(chunk))+`)
+			ORDER BY (o.source = ? AND o.author_org = ?), o.seq`, args...)
 		if err != nil {
 			return nil, t.o.mapErr(err, "value owners")
 		}
 		for rows.Next() {
-			var key string
-			m, err := scanMeta(rows, &key)
+			var key, source, raw, vals string
+			m, err := scanMeta(rows, &key, &source, &raw, &vals)
 			if err != nil {
 				rows.Close()
 				return nil, t.o.mapErr(err, "scan owner")
+			}
+			m.Source, m.Raw = source, json.RawMessage(raw)
+			if m.Values, err = decodeValues(vals); err != nil {
+				rows.Close()
+				return nil, err
 			}
 			out[key] = m
 		}
