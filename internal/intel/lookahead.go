@@ -103,7 +103,9 @@ func (s *Service) lookups(ctx context.Context, tx Tx, la lookahead, ov *overlay,
 				for _, b := range since {
 					for _, o := range b.objs {
 						m := metaOf(o)
-						la.known[o.ID] = m
+						if !o.minted { // minted ids are not looked up
+							la.known[o.ID] = m
+						}
 						for _, v := range o.Values {
 							la.owners[v.Kind+"\x00"+v.Key] = m
 						}

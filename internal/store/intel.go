@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -115,16 +116,41 @@ const intelCols = `seq, id, modified, type, created, revoked, latest, added_at, 
 
 // encodeValues is the inline form of an object's values (the vals column):
 // a JSON array of [kind, key, value] triples.
+// It writes what json.Marshal of [][3]string writes, without reflection:
+// an import encodes one per row on the one writer.
 func encodeValues(vs []intel.Value) string {
 	if len(vs) == 0 {
 		return "[]"
 	}
-	t := make([][3]string, len(vs))
+	b := make([]byte, 0, 64*len(vs))
+	b = append(b, '[')
 	for i, v := range vs {
-		t[i] = [3]string{v.Kind, v.Key, v.Value}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, v.Kind)
+		b = append(b, ',')
+		b = appendJSONString(b, v.Key)
+		b = append(b, ',')
+		b = appendJSONString(b, v.Value)
+		b = append(b, ']')
 	}
-	b, _ := json.Marshal(t)
-	return string(b)
+	return string(append(b, ']'))
+}
+
+// appendJSONString appends s as encoding/json writes a string: as is when
+// it holds printable ASCII that needs no escape, else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // decodeValues reads the vals column.
@@ -600,6 +626,8 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	if err != nil {
 		return err
 	}
+	// An import shares all its objects alike: encode each list once.
+	var comms, orgs, users, comps memoList
 	args := make([]any, 0, objRows*nObj)
 	for start := 0; start < len(objs); start += objRows {
 		chunk := objs[start:min(start+objRows, len(objs))]
@@ -612,8 +640,8 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 			d := obj.Dist
 			floor = max(floor, micros(obj.AddedAt))
 			args = append(args, obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, true, floor,
-				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities),
-				jsonList(d.Orgs), jsonList(d.Users), jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
+				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, comms.json(d.Communities),
+				orgs.json(d.Orgs), users.json(d.Users), comps.json(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
 				obj.Confidence, encodeValues(obj.Values))
 		}
 		n, err := exec(&fullObjs, len(chunk), objRows, insObjs, args)
@@ -633,6 +661,20 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		}
 	}
 	return flushVals()
+}
+
+// memoList is jsonList remembering its last answer.
+type memoList struct {
+	in  []string
+	out string
+	ok  bool
+}
+
+func (m *memoList) json(s []string) string {
+	if !m.ok || !slices.Equal(m.in, s) {
+		m.in, m.out, m.ok = s, jsonList(s), true
+	}
+	return m.out
 }
 
 // rowsOf returns n parenthesised groups of cols placeholders.
