@@ -178,7 +178,7 @@ func (s *Service) prepare(batch []Incoming, dist policy.Distribution, anon bool,
 			mod = now
 		}
 		objs = append(objs, Object{ID: p.ID, Type: p.Type, Created: p.Created, Modified: mod, Revoked: p.Revoked, AddedAt: now,
-			Source: source, Raw: compactIf(in.Object, !in.Compact), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
+			Source: source, Raw: compactIf(in.Object, !in.Compact), Dist: d, TLP: d.TLP, Anonymous: anon, Values: valuesOf(p),
 			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence})
 		objs[len(objs)-1].setMarkings(p)
 		objs[len(objs)-1].minted = in.Minted && p.Type == "indicator" && len(objs[len(objs)-1].Values) == 1

@@ -213,7 +213,14 @@ type Store interface {
 // sightings of an object are found by ByKeys(SightingOf, id); that kind is
 // no observable and Classify never yields it, so search does not reach it.
 func ValuesOf(typ string, m map[string]any) []Value {
+	return valuesOf(Parsed{Type: typ, Fields: m})
+}
+
+// valuesOf is ValuesOf of a parsed object, using its parsed pattern when
+// it has one.
+func valuesOf(p Parsed) []Value {
 	var out []Value
+	typ, m := p.Type, p.Fields
 	switch typ {
 	case "sighting":
 		if ref, _ := m["sighting_of_ref"].(string); ref != "" {
@@ -221,12 +228,14 @@ func ValuesOf(typ string, m map[string]any) []Value {
 		}
 	case "indicator":
 		if pt, _ := m["pattern_type"].(string); pt == "stix" {
-			if s, _ := m["pattern"].(string); s != "" {
-				if p, err := pattern.Parse(s); err == nil {
-					if obs, ok := p.Simple(); ok {
-						for _, o := range obs {
-							out = appendObservable(out, o.Type, o.Value)
-						}
+			pat := p.Pattern
+			if s, _ := m["pattern"].(string); pat == nil && s != "" {
+				pat, _ = pattern.Parse(s)
+			}
+			if pat != nil {
+				if obs, ok := pat.Simple(); ok {
+					for _, o := range obs {
+						out = appendObservable(out, o.Type, o.Value)
 					}
 				}
 			}
