@@ -299,15 +299,19 @@ func (s *Service) write(ctx context.Context, a identity.Actor, m policy.Member, 
 		}
 		// Insert in key order: B-tree inserts in order touch pages in
 		// order, which the page cache serves far better than random ones.
-		// (Sort positions, not the large Object values.)
-		order := make([]int, len(fresh))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return strings.Compare(fresh[a].ID, fresh[b].ID) })
-		sorted := make([]Object, len(fresh))
-		for i, j := range order {
-			sorted[i] = fresh[j]
+		// (Sort positions, not the large Object values; a list's minted
+		// ids come in order already.)
+		sorted := fresh
+		if !slices.IsSortedFunc(fresh, func(a, b Object) int { return strings.Compare(a.ID, b.ID) }) {
+			order := make([]int, len(fresh))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortFunc(order, func(a, b int) int { return strings.Compare(fresh[a].ID, fresh[b].ID) })
+			sorted = make([]Object, len(fresh))
+			for i, j := range order {
+				sorted[i] = fresh[j]
+			}
 		}
 		if err := tx.PutNew(ctx, sorted); err != nil {
 			return err
