@@ -68,10 +68,11 @@ func (st *ImportStats) reject(line int, id string, err error) {
 }
 
 // ImportBatch is how many objects go into one transaction unless
-// Options.ImportBatch says otherwise. Larger batches import faster
-// (1,000,000 CSV lines into SQLite: 30,600/s at 5,000, 35,500/s at 20,000)
-// but hold SQLite's one writer longer, which every audited read (search,
-// list) then waits for: about 0.15 s at 5,000.
+// Options.ImportBatch says otherwise. Larger batches hold SQLite's one
+// writer longer, which every audited read (search, list) then waits for:
+// about 0.15 s at 5,000. Since a list's indicators get time-ordered ids,
+// larger batches no longer import clearly faster (1,000,000 CSV lines into
+// SQLite on a quiet machine: 54,000-67,000/s at 5,000, 56,000/s at 20,000).
 const ImportBatch = 5000
 
 // Import stores a stream of records shared as sh, in batches of
