@@ -46,6 +46,9 @@ type Mapping struct {
 	RejectPrivate     bool      // reject private and reserved IP addresses
 	MaxLine           int       // limit on a line or record in bytes; default DefaultMaxLine
 	Now               time.Time // import time: created, modified and default valid_from; zero means time.Now()
+	// NewID mints indicator ids (the UUID, without "indicator--"); nil
+	// means time-ordered UUIDv7s. For tests.
+	NewID func() string
 }
 
 // importer holds what a list import shares across records.
@@ -55,6 +58,7 @@ type importer struct {
 	markings []string
 	rep      Report
 	emit     Emit
+	ids      idMinter
 }
 
 func newImporter(m Mapping, emit Emit) (*importer, error) {
@@ -108,7 +112,11 @@ func (im *importer) indicator(line int, c cells) error {
 		ValidFrom:   im.now,
 		Description: c.desc,
 	}
-	ind.ID = IndicatorID(k, v, im.m.Source)
+	if im.m.NewID != nil {
+		ind.ID = "indicator--" + im.m.NewID()
+	} else {
+		ind.ID = "indicator--" + im.ids.newID()
+	}
 	ind.Name = v
 	if im.m.Source != "" {
 		ind.Name = im.m.Source + ": " + v
@@ -151,7 +159,7 @@ func (im *importer) indicator(line int, c cells) error {
 		return err
 	}
 	im.rep.Converted++
-	return im.emit(Record{Line: line, Object: obj, Compact: true})
+	return im.emit(Record{Line: line, Object: obj, Compact: true, Minted: true})
 }
 
 // fieldErr sets the field of an *errs.Error from Normalize.

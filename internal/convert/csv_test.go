@@ -2,12 +2,16 @@ package convert
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 )
@@ -204,7 +208,7 @@ func TestCSV(t *testing.T) {
 func TestCSVIndicatorFields(t *testing.T) {
 	in := "198.51.100.7,2024-01-02 03:04:05,2024-02-01,\"seen, twice\",70,c2|botnet\n"
 	m := Mapping{Value: 1, FirstSeen: 2, LastSeen: 3, Description: 4, Confidence: 5, Labels: 6, Source: "feed-a",
-		CreatedBy: "identity--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", Marking: "amber", DefaultLabels: []string{"blocklist"}}
+		NewID: func() string { return "0190a000-0000-7000-8000-000000000001" }, CreatedBy: "identity--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", Marking: "amber", DefaultLabels: []string{"blocklist"}}
 	c, _ := convertCSV(t, in, m)
 	inds := c.ofType("indicator")
 	if len(inds) != 1 {
@@ -212,7 +216,7 @@ func TestCSVIndicatorFields(t *testing.T) {
 	}
 	o := inds[0]
 	want := map[string]any{
-		"id": IndicatorID(KindIPv4, "198.51.100.7", "feed-a"), "name": "feed-a: 198.51.100.7", "valid_from": "2024-01-02T03:04:05.000Z",
+		"id": "indicator--0190a000-0000-7000-8000-000000000001", "name": "feed-a: 198.51.100.7", "valid_from": "2024-01-02T03:04:05.000Z",
 		"x_kyojo_last_seen": "2024-02-01T00:00:00.000Z", "description": "seen, twice", "confidence": 70.0, "labels": "[blocklist c2 botnet]",
 		"object_marking_refs": "[" + TLPAmber + "]", "created_by_ref": "identity--aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
 		"created": "2026-01-02T03:04:05.000Z", "pattern_type": "stix",
@@ -228,23 +232,43 @@ func TestCSVIndicatorFields(t *testing.T) {
 	}
 }
 
-// TestCSVReimportStable: the same input gives the same ids; another source
-// gives other ids; differently written equal values give the same id.
-func TestCSVReimportStable(t *testing.T) {
+// TestCSVMintedIDs: list indicators get new UUIDv7 ids, increasing in
+// the order minted, and their records say Minted; MISP records do not.
+func TestCSVMintedIDs(t *testing.T) {
 	in := "198.51.100.7\nEVIL.example.\nhttp://x.example/a\n"
-	a, _ := convertCSV(t, in, Mapping{Source: "s1", Now: importTime})
-	b, _ := convertCSV(t, in, Mapping{Source: "s1", Now: importTime.Add(time.Hour)})
-	o, _ := convertCSV(t, in, Mapping{Source: "s2"})
-	for i := range a.ofType("indicator") {
-		ia, ib, io := a.ofType("indicator")[i]["id"], b.ofType("indicator")[i]["id"], o.ofType("indicator")[i]["id"]
-		if ia != ib || ia == io {
-			t.Errorf("ids %v %v %v", ia, ib, io)
+	var ids []string
+	for range 2 {
+		_, err := FromCSV(strings.NewReader(in), Mapping{Source: "s1", Now: importTime}, func(r Record) error {
+			var o struct{ ID string }
+			if err := json.Unmarshal(r.Object, &o); err != nil || !r.Minted {
+				t.Errorf("record %d: minted %v, %v", r.Line, r.Minted, err)
+			}
+			ids = append(ids, o.ID)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	d, _ := convertCSV(t, "evil.example\n", Mapping{Source: "s1"})
-	if d.ofType("indicator")[0]["id"] != a.ofType("indicator")[1]["id"] {
-		t.Error("normalised equal domain got another id")
+	for i, id := range ids {
+		u, err := uuid.Parse(strings.TrimPrefix(id, "indicator--"))
+		if err != nil || u.Version() != 7 || !strings.HasPrefix(id, "indicator--") {
+			t.Fatalf("id %s: version %v, %v", id, u.Version(), err)
+		}
+		if i > 0 && id <= ids[i-1] {
+			t.Errorf("id %s minted after %s sorts before it", id, ids[i-1])
+		}
 	}
+	data, err := os.ReadFile("testdata/misp/57c4445b-c548-4654-af0b-4be3950d210f.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	FromMISPEvent(bytes.NewReader(data), MISPOptions{}, func(r Record) error {
+		if r.Minted {
+			t.Errorf("MISP record %d says minted", r.Line)
+		}
+		return nil
+	})
 }
 
 // lineGen generates n CSV lines without holding them: an io.Reader.

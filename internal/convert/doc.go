@@ -12,11 +12,13 @@
 // failures of the whole input (an unreadable stream, a document that is not
 // JSON at all) and for the error emit returned, which stops the import.
 //
-// Identifiers are deterministic, so importing the same input again yields
-// the same STIX ids and a store can update rather than duplicate: MISP
-// objects keep their MISP uuid (indicator--<attribute uuid>), and values
-// from CSV and plain lists get a UUIDv5 over type, normalised value and
-// source name (see IndicatorID).
+// MISP identifiers are deterministic, so importing the same input again
+// yields the same STIX ids and a store can update rather than duplicate:
+// MISP objects keep their MISP uuid (indicator--<attribute uuid>). Values
+// from CSV and plain lists get a new time-ordered UUIDv7 each time (a store
+// appends such ids to its index instead of scattering them); their Records
+// say Minted, and the importer recognises a value it already holds from
+// the same source by the value (see intel.Incoming).
 //
 // Exporters take STIX objects as JSON and write what they are given; the
 // caller filters the objects by what the viewer may see before calling them.

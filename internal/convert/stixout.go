@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"bufio"
+	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 )
@@ -20,6 +24,12 @@ type Record struct {
 	// Compact says Object is compact JSON already (as encoding/json writes
 	// it), so the store need not compact it again.
 	Compact bool
+	// Minted says Object is an indicator for one value from a list, whose
+	// id this package made up: its identity is its value and source, not
+	// its id, and an importer that already holds an indicator of the same
+	// source for the value should treat the record as that indicator's
+	// next version (see intel.Incoming).
+	Minted bool
 }
 
 // Report counts an import. Read counts input records (CSV and plain lines
@@ -147,10 +157,25 @@ func formatUUID(u [16]byte) string {
 	return string(b[:])
 }
 
-// IndicatorID is the deterministic id of the indicator for a value from a
-// list: indicator--UUIDv5(kind, normalised value, source).
-func IndicatorID(kind Kind, value, source string) string {
-	return "indicator--" + uuid5(string(kind), value, source)
+// idMinter mints the ids of indicators for values from a list: UUIDv7s,
+// ordered by time (and, within this process, by minting order), so that a
+// store appends new list indicators to its id index instead of writing
+// them at random places in it. Such an id says nothing about the value:
+// an importer recognises the same value from the same source by the value
+// (Record.Minted), as it once did by a UUIDv5 of kind, value and source.
+// The random part comes from crypto/rand, read 4 KiB at a time.
+type idMinter struct{ r *bufio.Reader }
+
+// newID returns a new UUIDv7.
+func (m *idMinter) newID() string {
+	if m.r == nil {
+		m.r = bufio.NewReaderSize(rand.Reader, 4096)
+	}
+	u, err := uuid.NewV7FromReader(m.r)
+	if err != nil { // crypto/rand does not fail (Go 1.24+)
+		panic(err)
+	}
+	return u.String()
 }
 
 // normUUID returns s lower-cased when it is a well-formed UUID.

@@ -80,7 +80,7 @@ func Records(r io.Reader, f Format, opt Options) iter.Seq[intel.Incoming] {
 	return func(yield func(intel.Incoming) bool) {
 		stop := errors.New("stop")
 		emit := func(rec convert.Record) error {
-			if !yield(intel.Incoming{Line: rec.Line, Object: rec.Object, Err: rec.Err, Compact: rec.Compact}) {
+			if !yield(intel.Incoming{Line: rec.Line, Object: rec.Object, Err: rec.Err, Compact: rec.Compact, Minted: rec.Minted}) {
 				return stop
 			}
 			return nil
@@ -109,7 +109,7 @@ func FeedRecords(dir fs.FS, opt Options) iter.Seq[intel.Incoming] {
 	return func(yield func(intel.Incoming) bool) {
 		stop := errors.New("stop")
 		_, err := convert.FromMISPFeed(dir, convert.MISPOptions{Marking: string(opt.Sharing.TLP)}, func(rec convert.Record) error {
-			if !yield(intel.Incoming{Line: rec.Line, Object: rec.Object, Err: rec.Err, Compact: rec.Compact}) {
+			if !yield(intel.Incoming{Line: rec.Line, Object: rec.Object, Err: rec.Err, Compact: rec.Compact, Minted: rec.Minted}) {
 				return stop
 			}
 			return nil

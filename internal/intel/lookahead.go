@@ -70,18 +70,14 @@ func (ov *overlay) after(seq int64) ([]ownBatch, int, bool) {
 }
 
 // preread reads objs' lookups from a snapshot, when the store offers one.
-func (s *Service) preread(ctx context.Context, objs []Object) lookahead {
+func (s *Service) preread(ctx context.Context, objs []Object, source, org string) lookahead {
 	sn, ok := s.store.(Snapshotter)
 	if !ok {
 		return lookahead{}
 	}
 	var la lookahead
 	err := sn.Snapshot(ctx, func(seq int64, l Lookup) error {
-		known, err := l.LatestMeta(ctx, idsOf(objs))
-		if err != nil {
-			return err
-		}
-		owners, err := valueOwners(ctx, l, objs)
+		known, owners, err := readLookups(ctx, l, objs, source, org)
 		if err != nil {
 			return err
 		}
@@ -96,7 +92,7 @@ func (s *Service) preread(ctx context.Context, objs []Object) lookahead {
 
 // lookups returns what the writer needs of objs: from the lookahead when
 // it still holds, else read in tx.
-func (s *Service) lookups(ctx context.Context, tx Tx, la lookahead, ov *overlay, objs []Object) (known, owners map[string]Meta, err error) {
+func (s *Service) lookups(ctx context.Context, tx Tx, la lookahead, ov *overlay, objs []Object, source, org string) (known, owners map[string]Meta, err error) {
 	if la.ok {
 		if since, rows, ok := ov.after(la.seq); ok {
 			n, err := tx.CountAfter(ctx, la.seq, rows+1)
@@ -107,7 +103,9 @@ func (s *Service) lookups(ctx context.Context, tx Tx, la lookahead, ov *overlay,
 				for _, b := range since {
 					for _, o := range b.objs {
 						m := metaOf(o)
-						la.known[o.ID] = m
+						if !o.minted { // minted ids are not looked up
+							la.known[o.ID] = m
+						}
 						for _, v := range o.Values {
 							la.owners[v.Kind+"\x00"+v.Key] = m
 						}
@@ -118,10 +116,31 @@ func (s *Service) lookups(ctx context.Context, tx Tx, la lookahead, ov *overlay,
 			}
 		}
 	}
-	if known, err = tx.LatestMeta(ctx, idsOf(objs)); err != nil {
+	return readLookups(ctx, tx, objs, source, org)
+}
+
+// readLookups reads what writing objs from source for org needs to know:
+// the owners of their values, and the latest versions of their ids
+// (minted ones are new and not looked up) and of the sightings of owners
+// they would become.
+func readLookups(ctx context.Context, l Lookup, objs []Object, source, org string) (known, owners map[string]Meta, err error) {
+	if owners, err = valueOwners(ctx, l, objs, source, org); err != nil {
 		return nil, nil, err
 	}
-	owners, err = valueOwners(ctx, tx, objs)
+	ids := make([]string, 0, len(objs))
+	for _, o := range objs {
+		if !o.minted {
+			ids = append(ids, o.ID)
+		}
+		if o.Type != "indicator" || len(o.Values) != 1 {
+			continue
+		}
+		owner, ok := owners[o.Values[0].Kind+"\x00"+o.Values[0].Key]
+		if ok && owner.ID != o.ID && !(o.minted && sameOrigin(owner, source, org)) {
+			ids = append(ids, sightingID(owner.ID, source))
+		}
+	}
+	known, err = l.LatestMeta(ctx, ids)
 	return known, owners, err
 }
 

@@ -46,6 +46,7 @@ type Object struct {
 	// (object_marking_refs and granular markings), when the parser said.
 	markings      []string
 	markingsKnown bool
+	minted        bool // an import made the id up (Incoming.Minted)
 }
 
 func (o *Object) setMarkings(p Parsed) {
@@ -158,8 +159,8 @@ type Meta struct {
 	Modified time.Time
 	Dist     policy.Distribution
 	Values   []Value
-	Source   string          // LatestMeta only
-	Raw      json.RawMessage // LatestMeta only
+	Source   string
+	Raw      json.RawMessage
 }
 
 // Lookup is what bulk writes read before they write.
@@ -167,8 +168,10 @@ type Lookup interface {
 	// LatestMeta returns the latest version's metadata of each id that exists.
 	LatestMeta(ctx context.Context, ids []string) (map[string]Meta, error)
 	// ValueOwners returns, for each key of kind that some latest version is
-	// about, one such object (the most recently stored).
-	ValueOwners(ctx context.Context, kind string, keys []string) (map[string]Meta, error)
+	// about, one such object: the most recently stored one from source
+	// shared by organisation org when there is one, else the most recently
+	// stored.
+	ValueOwners(ctx context.Context, kind string, keys []string, source, org string) (map[string]Meta, error)
 }
 
 // Snapshotter is a store that can serve Lookups from one consistent view
@@ -210,7 +213,14 @@ type Store interface {
 // sightings of an object are found by ByKeys(SightingOf, id); that kind is
 // no observable and Classify never yields it, so search does not reach it.
 func ValuesOf(typ string, m map[string]any) []Value {
+	return valuesOf(Parsed{Type: typ, Fields: m})
+}
+
+// valuesOf is ValuesOf of a parsed object, using its parsed pattern when
+// it has one.
+func valuesOf(p Parsed) []Value {
 	var out []Value
+	typ, m := p.Type, p.Fields
 	switch typ {
 	case "sighting":
 		if ref, _ := m["sighting_of_ref"].(string); ref != "" {
@@ -218,12 +228,14 @@ func ValuesOf(typ string, m map[string]any) []Value {
 		}
 	case "indicator":
 		if pt, _ := m["pattern_type"].(string); pt == "stix" {
-			if s, _ := m["pattern"].(string); s != "" {
-				if p, err := pattern.Parse(s); err == nil {
-					if obs, ok := p.Simple(); ok {
-						for _, o := range obs {
-							out = appendObservable(out, o.Type, o.Value)
-						}
+			pat := p.Pattern
+			if s, _ := m["pattern"].(string); pat == nil && s != "" {
+				pat, _ = pattern.Parse(s)
+			}
+			if pat != nil {
+				if obs, ok := pat.Simple(); ok {
+					for _, o := range obs {
+						out = appendObservable(out, o.Type, o.Value)
 					}
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/stix"
+	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
 )
 
 // Status is what happened to one object of a write.
@@ -70,6 +71,9 @@ type Parsed struct {
 	GranularRefs       []string // the marking_ref of each granular marking
 	ValidFrom, ValidTo *time.Time
 	Confidence         int
+	// Pattern is an indicator's STIX pattern, when the parser parsed it
+	// (ValuesOf then need not parse it again); may be nil.
+	Pattern *pattern.Pattern
 }
 
 // Parser validates one STIX object. The stix package provides it; tests may
@@ -145,7 +149,7 @@ func (s *Service) store1(ctx context.Context, a identity.Actor, objs []json.RawM
 			mod = now // cyber-observables have no version of their own
 		}
 		o := Object{ID: p.ID, Type: p.Type, Created: p.Created, Modified: mod, Revoked: p.Revoked, AddedAt: now,
-			Source: source, Raw: compact(raw), Dist: d, TLP: d.TLP, Anonymous: anon, Values: ValuesOf(p.Type, p.Fields),
+			Source: source, Raw: compact(raw), Dist: d, TLP: d.TLP, Anonymous: anon, Values: valuesOf(p),
 			ValidFrom: p.ValidFrom, ValidUntil: p.ValidTo, Confidence: p.Confidence}
 		o.setMarkings(p)
 		todo = append(todo, pending{i, o})
@@ -404,7 +408,7 @@ func contains(list []string, v string) bool {
 func stixParser(raw []byte) (Parsed, error) {
 	o, err := stix.Parse(raw)
 	p := Parsed{ID: o.ID, Type: o.Type, Created: o.Created, Modified: o.Modified, Revoked: o.Revoked, Raw: o.Raw,
-		Fields: o.Props, MarkingRefs: o.ObjectMarkingRefs}
+		Fields: o.Props, MarkingRefs: o.ObjectMarkingRefs, Pattern: o.Pattern}
 	if err != nil {
 		return p, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
 )
 
 // Limits on hostile input. They are variables so a deployment can tune
@@ -47,6 +48,9 @@ type Object struct {
 	// Props is Raw decoded, numbers as json.Number so that nothing loses
 	// precision. It is shared: callers MUST NOT modify it.
 	Props map[string]any
+	// Pattern is an indicator's pattern, parsed, when its pattern_type is
+	// "stix"; nil otherwise. Shared like Props.
+	Pattern *pattern.Pattern
 }
 
 // GranularMarking is one entry of granular_markings: exactly one of
@@ -113,6 +117,9 @@ func parse(raw []byte, prefix string) (Object, error) {
 	}
 	o.Raw = bytes.Clone(raw)
 	o.Props = m
+	if o.Type == "indicator" {
+		o.Pattern = c.pattern
+	}
 	return o, nil
 }
 

@@ -131,13 +131,16 @@ func checkIndicator(c *checker) {
 	if !ok {
 		return
 	}
-	if _, err := pattern.Parse(pat); err != nil {
+	p, err := pattern.Parse(pat)
+	if err != nil {
 		code := errs.Invalid
 		if errs.Is(err, errs.TooLarge) {
 			code = errs.TooLarge
 		}
 		c.errs.Add(code, c.field("pattern"), "is not a valid STIX pattern: %v", err)
+		return
 	}
+	c.pattern = p
 }
 
 func checkLocation(c *checker) {

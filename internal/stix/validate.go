@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
 )
 
 // checker validates one decoded object and collects every problem.
@@ -24,6 +25,8 @@ type checker struct {
 	// custom object types), where an empty string under a _ref key is read
 	// as no reference.
 	custom bool
+	// pattern is an indicator's STIX pattern, parsed by checkIndicator.
+	pattern *pattern.Pattern
 }
 
 func (c *checker) field(f string) string {

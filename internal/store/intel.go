@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -115,16 +116,41 @@ const intelCols = `seq, id, modified, type, created, revoked, latest, added_at, 
 
 // encodeValues is the inline form of an object's values (the vals column):
 // a JSON array of [kind, key, value] triples.
+// It writes what json.Marshal of [][3]string writes, without reflection:
+// an import encodes one per row on the one writer.
 func encodeValues(vs []intel.Value) string {
 	if len(vs) == 0 {
 		return "[]"
 	}
-	t := make([][3]string, len(vs))
+	b := make([]byte, 0, 64*len(vs))
+	b = append(b, '[')
 	for i, v := range vs {
-		t[i] = [3]string{v.Kind, v.Key, v.Value}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, v.Kind)
+		b = append(b, ',')
+		b = appendJSONString(b, v.Key)
+		b = append(b, ',')
+		b = appendJSONString(b, v.Value)
+		b = append(b, ']')
 	}
-	b, _ := json.Marshal(t)
-	return string(b)
+	return string(append(b, ']'))
+}
+
+// appendJSONString appends s as encoding/json writes a string: as is when
+// it holds printable ASCII that needs no escape, else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // decodeValues reads the vals column.
@@ -461,7 +487,8 @@ func (t intelView) LatestMeta(ctx context.Context, ids []string) (map[string]int
 }
 
 // ValueOwners implements intel.Lookup.
-func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string) (map[string]intel.Meta, error) {
+// The rows come preferred last, so the last one per key wins.
+func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string, source, org string) (map[string]intel.Meta, error) {
 	out := map[string]intel.Meta{}
 	for start := 0; start < len(keys); start += 500 {
 		chunk := keys[start:min(start+500, len(keys))]
@@ -469,18 +496,25 @@ func (t intelView) ValueOwners(ctx context.Context, kind string, keys []string) 
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		rows, err := t.o.query(ctx, `SELECT v.key, o.id, o.modified, o.tlp, o.author_org, o.author_user, o.communities, o.orgs,
-			o.users, o.compartments FROM intel_values v JOIN intel_objects o ON o.id = v.object_id
-			WHERE v.kind = ? AND o.latest = ? AND v.key IN (`+placeholders(len(chunk))+`) ORDER BY o.seq`, args...)
+		args = append(args, source, org)
+		rows, err := t.o.query(ctx, `SELECT v.key, o.source, o.raw, o.vals, o.id, o.modified, o.tlp, o.author_org, o.author_user,
+			o.communities, o.orgs, o.users, o.compartments FROM intel_values v JOIN intel_objects o ON o.id = v.object_id
+			WHERE v.kind = ? AND o.latest = ? AND v.key IN (`+placeholders(len(chunk))+`)
+			ORDER BY (o.source = ? AND o.author_org = ?), o.seq`, args...)
 		if err != nil {
 			return nil, t.o.mapErr(err, "value owners")
 		}
 		for rows.Next() {
-			var key string
-			m, err := scanMeta(rows, &key)
+			var key, source, raw, vals string
+			m, err := scanMeta(rows, &key, &source, &raw, &vals)
 			if err != nil {
 				rows.Close()
 				return nil, t.o.mapErr(err, "scan owner")
+			}
+			m.Source, m.Raw = source, json.RawMessage(raw)
+			if m.Values, err = decodeValues(vals); err != nil {
+				rows.Close()
+				return nil, err
 			}
 			out[key] = m
 		}
@@ -592,6 +626,8 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	if err != nil {
 		return err
 	}
+	// An import shares all its objects alike: encode each list once.
+	var comms, orgs, users, comps memoList
 	args := make([]any, 0, objRows*nObj)
 	for start := 0; start < len(objs); start += objRows {
 		chunk := objs[start:min(start+objRows, len(objs))]
@@ -604,8 +640,8 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 			d := obj.Dist
 			floor = max(floor, micros(obj.AddedAt))
 			args = append(args, obj.ID, micros(obj.Modified), obj.Type, created, obj.Revoked, true, floor,
-				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, jsonList(d.Communities),
-				jsonList(d.Orgs), jsonList(d.Users), jsonList(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
+				obj.Source, string(obj.Raw), string(d.TLP), d.AuthorOrg, d.AuthorUser, obj.Anonymous, comms.json(d.Communities),
+				orgs.json(d.Orgs), users.json(d.Users), comps.json(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
 				obj.Confidence, encodeValues(obj.Values))
 		}
 		n, err := exec(&fullObjs, len(chunk), objRows, insObjs, args)
@@ -625,6 +661,20 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		}
 	}
 	return flushVals()
+}
+
+// memoList is jsonList remembering its last answer.
+type memoList struct {
+	in  []string
+	out string
+	ok  bool
+}
+
+func (m *memoList) json(s []string) string {
+	if !m.ok || !slices.Equal(m.in, s) {
+		m.in, m.out, m.ok = s, jsonList(s), true
+	}
+	return m.out
 }
 
 // rowsOf returns n parenthesised groups of cols placeholders.

@@ -153,7 +153,7 @@ func testImportLookahead(t *testing.T, db *store.DB, a identity.Actor, feed func
 		if err != nil || len(m) != 1 || m[known].Source != "feed-a" || len(m[known].Values) != 1 {
 			return fmt.Errorf("snapshot meta: %+v %v", m, err)
 		}
-		o, err := l.ValueOwners(ctx, "ip", []string{intel.Key("ip", "10.9.0.1"), intel.Key("ip", "10.250.0.1")})
+		o, err := l.ValueOwners(ctx, "ip", []string{intel.Key("ip", "10.9.0.1"), intel.Key("ip", "10.250.0.1")}, "feed-a", a.OrgID)
 		if err != nil || len(o) != 1 {
 			return fmt.Errorf("snapshot owners: %+v %v", o, err)
 		}

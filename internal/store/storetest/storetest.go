@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Service", testService},
 		{"Evidence", testEvidence},
 		{"Intel", testIntel},
+		{"ListImport", testListImport},
 		{"RPZ", testRPZ},
 		{"Partners", testPartners},
 		{"AddedOrder", testAddedOrder},
