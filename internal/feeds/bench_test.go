@@ -106,25 +106,8 @@ func setupPostgres(b *testing.B, dsn string, opt intel.Options) (*intel.Service,
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	// Statistics as autovacuum keeps them (the test server runs without
-	// it): without any, the planner joins a batch's values to a sequential
-	// scan of all objects.
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				admin.ExecContext(ctx, "ANALYZE "+schema+".intel_objects, "+schema+".intel_values")
-			}
-		}
-	}()
-	b.Cleanup(func() { close(stop); <-done })
+	// The test server runs without autovacuum: the store refreshes the
+	// planner's statistics itself as the import grows the tables.
 	o, err := identity.NewService(db, nil).CreateOrg(ctx, identity.System("t"), identity.Org{Slug: "o", Name: "O", Kind: identity.KindSME})
 	if err != nil {
 		b.Fatal(err)

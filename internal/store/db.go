@@ -53,6 +53,7 @@ type DB struct {
 	read    *sql.DB
 	log     *slog.Logger
 	closers []func() error // run by Close, last first
+	grown   statsDebt      // intel rows written since the planner's statistics were refreshed
 }
 
 // OnClose adds fn to what Close runs before it closes the pools (a dialect's

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/audit"
@@ -29,12 +30,49 @@ type intelDB struct {
 
 type intelTx struct {
 	intelView
-	tx *Tx
+	tx    *Tx
+	added *int // objects PutNew wrote in this transaction
 }
 
-// Transact implements intel.Store.
+// Transact implements intel.Store. After a transaction that took the
+// intel tables well past what the planner last measured (a bulk import),
+// PostgreSQL's statistics are refreshed: its plan for the de-duplication
+// reads turns into a scan of the whole table when it believes the tables
+// are empty, and autovacuum (when it runs at all) comes too late for an
+// import that started on an empty hub.
 func (i intelDB) Transact(ctx context.Context, fn func(intel.Tx) error) error {
-	return i.db.TransactSQL(ctx, func(tx *Tx) error { return fn(intelTx{intelView{&tx.ops}, tx}) })
+	var added int
+	err := i.db.TransactSQL(ctx, func(tx *Tx) error {
+		added = 0
+		return fn(intelTx{intelView{&tx.ops}, tx, &added})
+	})
+	if err == nil && added > 0 && i.db.d.Name() == "postgres" && i.db.grown.add(added) {
+		if _, aerr := i.db.write.ExecContext(ctx, "ANALYZE intel_objects, intel_values"); aerr != nil {
+			i.db.log.Warn("refreshing the planner's statistics of the intel tables", "err", aerr)
+		}
+	}
+	return err
+}
+
+// statsDebt counts rows written since the last ANALYZE: add reports when
+// they reach the larger of 50,000 and the table size then (so a table
+// growing by a bulk load is measured at 50k, 100k, 200k, … rows: a
+// handful of ANALYZEs of about a tenth of a second each).
+type statsDebt struct {
+	mu          sync.Mutex
+	since, size int
+}
+
+func (s *statsDebt) add(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.since += n
+	if s.since < max(50_000, s.size) {
+		return false
+	}
+	s.size += s.since
+	s.since = 0
+	return true
 }
 
 // AppendAudit implements audit.Appender.
@@ -554,6 +592,9 @@ func scanMeta(sc interface{ Scan(...any) error }, lead ...any) (intel.Meta, erro
 func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	if len(objs) == 0 {
 		return nil
+	}
+	if t.added != nil {
+		*t.added += len(objs)
 	}
 	if err := t.o.serialize(ctx); err != nil {
 		return err
