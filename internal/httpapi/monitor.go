@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -35,6 +38,7 @@ func (a *API) monitorRoutes() []route {
 		{pattern: "GET " + Prefix + "/alerts", h: a.listAlerts},
 		{pattern: "GET " + Prefix + "/alerts/{id}", h: a.getAlert},
 		{pattern: "GET " + Prefix + "/alerts/{id}/events", h: a.alertEvents},
+		{pattern: "GET " + Prefix + "/batches/{id}/raw", h: a.rawBatch},
 		{pattern: "POST " + Prefix + "/alerts/{id}/escalate", h: a.escalateAlert},
 		{pattern: "GET " + Prefix + "/top-indicators", h: a.topIndicators},
 	}
@@ -200,6 +204,19 @@ func (a *API) alertEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, list(lines))
+	return nil
+}
+
+// rawBatch serves a kept batch as it is stored (compressed), always as
+// an attachment, with its SHA-256: the value its monitor.batch audit
+// record holds and the ledger anchors.
+func (a *API) rawBatch(w http.ResponseWriter, r *http.Request) error {
+	raw, err := a.d.Monitor.RawBatch(r.Context(), httpx.Actor(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(raw.Data)
+	httpx.ServeAttachment(w, raw.BatchID+".batch", int64(len(raw.Data)), hex.EncodeToString(sum[:]), bytes.NewReader(raw.Data))
 	return nil
 }
 

@@ -3,11 +3,14 @@ package httpapi_test
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 )
@@ -190,6 +193,26 @@ func TestMonitorEndToEnd(t *testing.T) {
 	if len(raw.Items) != 3 { // two accepted, and the one from the future that was refused
 		t.Errorf("raw events: %q", raw.Items)
 	}
+
+	// The kept batch itself, for evidence: as stored, an attachment whose
+	// SHA-256 is the one in its audit record (which the ledger anchors);
+	// the other organisation gets 404, the GSOC gets it.
+	rawPath := "/batches/" + rc.Batches[0] + "/raw"
+	got := call(t, h, req{as: bob, method: "GET", path: rawPath})
+	sum := sha256.Sum256(got.body)
+	if got.status != 200 || got.header.Get("Content-Type") != "application/octet-stream" || got.header.Get("X-Content-SHA256") != hex.EncodeToString(sum[:]) {
+		t.Fatalf("raw batch: %d %v", got.status, got.header)
+	}
+	if lines, err := monitor.Unpack(nil, got.body); err != nil || string(lines) != mofBody {
+		t.Fatalf("raw batch unpacks to %q, %v", lines, err)
+	}
+	recs, err := h.DB.ListAudit(t.Context(), audit.Filter{Action: "monitor.batch", ObjectID: rc.Batches[0]})
+	if err != nil || len(recs) != 1 || !strings.Contains(string(recs[0].Detail), `"raw_sha256":"`+hex.EncodeToString(sum[:])+`"`) {
+		t.Fatalf("batch audit record: %+v %v", recs, err)
+	}
+	ok(t, h, req{as: carol, method: "GET", path: rawPath}, 404, nil)
+	ok(t, h, req{as: admin, method: "GET", path: rawPath}, 200, nil)
+	ok(t, h, req{as: bob, method: "GET", path: "/batches/nope/raw"}, 404, nil)
 
 	// Sensor health: events, rejected lines by reason.
 	var s monitor.Sensor

@@ -182,6 +182,8 @@ var operations = []operation{
 	{method: "GET", path: "/alerts/{id}", id: "getAlert", tag: "monitoring", summary: "One alert", status: 200, resp: typeOf[monitor.Alert](), fails: []int{404}},
 	{method: "GET", path: "/alerts/{id}/events", id: "getAlertEvents", tag: "monitoring", summary: "The raw event lines behind an alert, while kept (at most 1000)",
 		status: 200, resp: typeOf[items[string]](), fails: []int{404}},
+	{method: "GET", path: "/batches/{id}/raw", id: "getRawBatch", tag: "monitoring", summary: "A kept batch of raw events as stored (S2, zstd or gzip by its first bytes; an attachment, X-Content-SHA256 as in its monitor.batch audit record)",
+		status: 200, fails: []int{404}},
 	{method: "POST", path: "/alerts/{id}/escalate", id: "escalateAlert", tag: "monitoring", summary: "Open or join an incident for the alert by hand (503 while the hub has no incidents part)",
 		status: 200, resp: typeOf[monitor.Alert](), fails: []int{403, 404, 503}},
 	{method: "GET", path: "/top-indicators", id: "topIndicators", tag: "monitoring", summary: "The indicators most seen in monitored traffic",

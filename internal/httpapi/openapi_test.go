@@ -195,8 +195,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	ok(t, h, req{as: admin, method: "POST", path: "/sensors", body: `{"name":"edge","format":"eve"}`}, 201, &sn)
 	h.RefreshIndicators(t)
+	var receipt struct{ Batches []string }
 	ok(t, h, req{as: sn.Token, method: "POST", path: "/ingest", body: `{"timestamp":"` + time.Now().UTC().Format(time.RFC3339) +
-		`","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"198.51.100.7"}`}, 202, nil)
+		`","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"198.51.100.7"}`}, 202, &receipt)
 	var alerts struct{ Items []struct{ ID string } }
 	ok(t, h, req{as: admin, method: "GET", path: "/alerts"}, 200, &alerts)
 	if len(alerts.Items) != 1 {
@@ -212,7 +213,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	ok(t, h, req{as: admin, method: "POST", path: "/rpz/allowlist", body: `{"name":"ok.example"}`}, 201, nil)
 	ok(t, h, req{method: "POST", path: "/rpz/reports", body: `{"name":"shop.example","reason":"ours"}`}, 201, &rep)
 	refs["/rpz/feeds"], refs["/rpz/subscribers"], refs["/rpz/allowlist"], refs["/rpz/reports"] = feed.ID, sub.ID, "ok.example", rep.ID
-	refs["sensors"], refs["alerts"] = sn.Sensor.ID, alerts.Items[0].ID
+	refs["sensors"], refs["alerts"], refs["batches"] = sn.Sensor.ID, alerts.Items[0].ID, receipt.Batches[0]
 	for k, v := range seedIncident(t, h) {
 		refs[k] = v
 	}

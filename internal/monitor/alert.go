@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"github.com/kyojo-hub/kyojo/internal/audit"
+
 	"time"
 )
 
@@ -77,8 +79,9 @@ type Batch struct {
 	Reasons     map[string]int64
 	LastError   string
 	Hits        []Hit
-	Raw         []byte    // the lines as received, compressed (Pack)
-	Expires     time.Time // when the raw events may be deleted
+	Raw         []byte        // the lines as received, compressed (Pack)
+	Expires     time.Time     // when the raw events may be deleted
+	Record      *audit.Record // audited (and so anchored in the ledger) with the batch when raw events are kept
 	Window      time.Duration
 }
 
@@ -86,6 +89,7 @@ type Batch struct {
 type Raw struct {
 	BatchID    string    `json:"batch_id"`
 	SensorID   string    `json:"sensor_id"`
+	OrgID      string    `json:"org_id"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       []byte    `json:"-"` // compressed (Unpack reads it)
 }

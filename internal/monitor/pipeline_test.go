@@ -2,6 +2,9 @@ package monitor_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/bus"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
@@ -103,6 +107,31 @@ func TestPipeline(t *testing.T) {
 			al, _ := svc.Alerts(ctx, sys, monitor.AlertFilter{})
 			if s.Health.Events != 1000 || len(al) != 1 || al[0].Count != 1000 || al[0].Value != "evil.example" {
 				t.Fatalf("events %d, alerts %+v", s.Health.Events, al)
+			}
+			// Each kept batch is audited once (resends are not), with the
+			// SHA-256 of the bytes kept: what the ledger anchors.
+			recs, err := db.ListAudit(ctx, audit.Filter{Action: "monitor.batch", Limit: 1000})
+			if err != nil || len(recs) != 20 {
+				t.Fatalf("%d batch records, %v", len(recs), err)
+			}
+			raws, err := db.Monitor().AlertRaw(ctx, al[0].ID, 100)
+			if err != nil || len(raws) != 20 {
+				t.Fatalf("%d raw batches, %v", len(raws), err)
+			}
+			kept := map[string]string{}
+			for _, r := range raws {
+				sum := sha256.Sum256(r.Data)
+				kept[r.BatchID] = hex.EncodeToString(sum[:])
+			}
+			for _, r := range recs {
+				var d struct {
+					Events    int64  `json:"events"`
+					RawSHA256 string `json:"raw_sha256"`
+				}
+				json.Unmarshal(r.Detail, &d)
+				if d.Events != 50 || d.RawSHA256 == "" || kept[r.ObjectID] != d.RawSHA256 || r.ObjectOrg != org.ID {
+					t.Errorf("batch record %s: %s; kept bytes hash to %q", r.ObjectID, r.Detail, kept[r.ObjectID])
+				}
 			}
 		})
 	}

@@ -3,6 +3,9 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/match"
@@ -263,6 +267,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		b.Hits = append(b.Hits, *h)
 	}
 	b.Raw = raw
+	b.Record = batchRecord(b, c.sensor.Name, now)
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
 		return Result{}, err
@@ -347,6 +352,22 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// batchRecord is the audit record of a batch whose raw events are kept:
+// its id, counts and the SHA-256 of the kept bytes. The evidence ledger
+// anchors every audit record, so a kept batch can be shown unaltered
+// later: its bytes hash to the value in a ledger entry with an inclusion
+// proof. nil when nothing is kept.
+func batchRecord(b Batch, sensorName string, now time.Time) *audit.Record {
+	if len(b.Raw) == 0 || b.Events+b.Rejected == 0 {
+		return nil
+	}
+	sum := sha256.Sum256(b.Raw)
+	detail, _ := json.Marshal(map[string]any{"sensor_id": b.SensorID, "received_at": b.ReceivedAt.UTC().Format(time.RFC3339Nano),
+		"events": b.Events, "rejected": b.Rejected, "raw_bytes": len(b.Raw), "raw_sha256": hex.EncodeToString(sum[:])})
+	return &audit.Record{Time: now.Truncate(time.Microsecond), ActorID: "sensor:" + b.SensorID, ActorName: sensorName, ActorOrgID: b.OrgID,
+		Action: "monitor.batch", ObjectType: "event-batch", ObjectID: b.ID, ObjectOrg: b.OrgID, Outcome: audit.Success, Via: "system", Detail: detail}
 }
 
 // unpack returns a message's lines (in a pooled buffer to give back with

@@ -406,6 +406,24 @@ func (s *Service) AlertEvents(ctx context.Context, a identity.Actor, id string) 
 	return out, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
 }
 
+// RawBatch returns one kept batch as it is stored (compressed: Unpack
+// reads it), for evidence: its SHA-256 is in the batch's audit record
+// (action monitor.batch), which the ledger anchors. A batch the actor may
+// not see is errs.NotFound, as one not kept. The read is audited.
+func (s *Service) RawBatch(ctx context.Context, a identity.Actor, batchID string) (Raw, error) {
+	if a.Anonymous() {
+		return Raw{}, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	r, err := s.st.RawBatch(ctx, batchID)
+	if err != nil {
+		return Raw{}, err
+	}
+	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: r.OrgID}) != nil {
+		return Raw{}, errs.E(errs.NotFound, "no such batch")
+	}
+	return r, s.auditObj(ctx, a, "batch.raw", "event-batch", batchID, r.OrgID, map[string]any{"bytes": len(r.Data)})
+}
+
 // TopIndicators returns the indicators most alerted on since, in what the
 // actor may see.
 func (s *Service) TopIndicators(ctx context.Context, a identity.Actor, org string, since time.Time, limit int) ([]TopIndicator, error) {
@@ -448,5 +466,9 @@ func (s *Service) Escalate(ctx context.Context, a identity.Actor, id string) (Al
 }
 
 func (s *Service) audit(ctx context.Context, a identity.Actor, action, id, org string, detail any) error {
-	return s.st.AppendAudit(ctx, a.Record(s.now(), action, "alert", id, org, audit.Success, detail))
+	return s.auditObj(ctx, a, action, "alert", id, org, detail)
+}
+
+func (s *Service) auditObj(ctx context.Context, a identity.Actor, action, objType, id, org string, detail any) error {
+	return s.st.AppendAudit(ctx, a.Record(s.now(), action, objType, id, org, audit.Success, detail))
 }

@@ -37,6 +37,9 @@ type Store interface {
 	// AlertRaw returns the kept raw batches an alert was built from, at
 	// most limit, newest first.
 	AlertRaw(ctx context.Context, alertID string, limit int) ([]Raw, error)
+	// RawBatch returns one kept raw batch (errs.NotFound when it is not
+	// kept, or no longer).
+	RawBatch(ctx context.Context, batchID string) (Raw, error)
 	// TopIndicators sums alerts last seen since, by indicator value.
 	TopIndicators(ctx context.Context, orgIDs []string, since time.Time, limit int) ([]TopIndicator, error)
 	// PurgeRaw deletes raw batches expired at now, except those of the

@@ -189,6 +189,11 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 				return tx.mapErr(err, "keep raw")
 			}
 		}
+		if b.Record != nil {
+			if err := tx.AppendAudit(ctx, b.Record); err != nil {
+				return err
+			}
+		}
 		applied = true
 		return nil
 	})
@@ -336,7 +341,7 @@ func (m *Monitor) Alert(ctx context.Context, id string) (monitor.Alert, error) {
 
 // AlertRaw implements monitor.Store.
 func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]monitor.Raw, error) {
-	rows, err := m.db.query(ctx, `SELECT r.batch_id, r.sensor_id, r.received_at, r.data FROM monitor_alert_batches ab
+	rows, err := m.db.query(ctx, `SELECT r.batch_id, r.sensor_id, r.org_id, r.received_at, r.data FROM monitor_alert_batches ab
 		JOIN monitor_raw r ON r.batch_id = ab.batch_id WHERE ab.alert_id = ? ORDER BY r.received_at DESC LIMIT ?`, alertID, limit)
 	if err != nil {
 		return nil, m.db.mapErr(err, "alert raw")
@@ -346,13 +351,23 @@ func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]mo
 	for rows.Next() {
 		var r monitor.Raw
 		var at int64
-		if err := rows.Scan(&r.BatchID, &r.SensorID, &at, &r.Data); err != nil {
+		if err := rows.Scan(&r.BatchID, &r.SensorID, &r.OrgID, &at, &r.Data); err != nil {
 			return nil, m.db.mapErr(err, "alert raw")
 		}
 		r.ReceivedAt = fromMicros(at)
 		out = append(out, r)
 	}
 	return out, m.db.mapErr(rows.Err(), "alert raw")
+}
+
+// RawBatch implements monitor.Store.
+func (m *Monitor) RawBatch(ctx context.Context, batchID string) (monitor.Raw, error) {
+	var r monitor.Raw
+	var at int64
+	err := m.db.queryRow(ctx, `SELECT batch_id, sensor_id, org_id, received_at, data FROM monitor_raw WHERE batch_id = ?`, batchID).
+		Scan(&r.BatchID, &r.SensorID, &r.OrgID, &at, &r.Data)
+	r.ReceivedAt = fromMicros(at)
+	return r, m.db.mapErr(err, "raw batch")
 }
 
 // TopIndicators implements monitor.Store.
