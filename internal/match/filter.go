@@ -37,20 +37,21 @@ func filterBits(h uint64) uint64 {
 	return 1<<(h>>32&63) | 1<<(h>>38&63) | 1<<(h>>44&63) | 1<<(h>>50&63)
 }
 
-func (f *filter) add(k Kind, v string) {
-	h := f.hash(k, v)
-	f.words[h&f.mask] |= filterBits(h)
-}
+func (f *filter) set(h uint64) { f.words[h&f.mask] |= filterBits(h) }
 
-// may reports whether v of kind k may be held: false means it is not.
-func (f *filter) may(k Kind, v string) bool {
+// has reports whether every bit of h is set; a nil filter has them all.
+func (f *filter) has(h uint64) bool {
 	if f == nil {
 		return true
 	}
-	h := f.hash(k, v)
 	b := filterBits(h)
 	return f.words[h&f.mask]&b == b
 }
+
+func (f *filter) add(k Kind, v string) { f.set(f.hash(k, v)) }
+
+// may reports whether v of kind k may be held: false means it is not.
+func (f *filter) may(k Kind, v string) bool { return f == nil || f.has(f.hash(k, v)) }
 
 // hash4 mixes an IPv4 block (prefix length and masked address) into 64
 // bits (the SplitMix64 finaliser), with the filter's seed folded in.
@@ -63,17 +64,7 @@ func (f *filter) hash4(bits int, k uint32) uint64 {
 	return x ^ x>>31
 }
 
-func (f *filter) add4(bits int, k uint32) {
-	h := f.hash4(bits, k)
-	f.words[h&f.mask] |= filterBits(h)
-}
+func (f *filter) add4(bits int, k uint32) { f.set(f.hash4(bits, k)) }
 
 // may4 is may for an IPv4 block.
-func (f *filter) may4(bits int, k uint32) bool {
-	if f == nil {
-		return true
-	}
-	h := f.hash4(bits, k)
-	b := filterBits(h)
-	return f.words[h&f.mask]&b == b
-}
+func (f *filter) may4(bits int, k uint32) bool { return f == nil || f.has(f.hash4(bits, k)) }

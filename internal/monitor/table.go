@@ -2,13 +2,14 @@ package monitor
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"iter"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
 	"unsafe"
+
+	"github.com/google/uuid"
 
 	"github.com/kyojo-hub/kyojo/internal/match"
 	"github.com/kyojo-hub/kyojo/internal/stix/pattern"
@@ -75,19 +76,7 @@ func formatID(id uid) string {
 	var u [16]byte
 	binary.BigEndian.PutUint64(u[:8], id.hi)
 	binary.BigEndian.PutUint64(u[8:], id.lo)
-	var b [len(idPrefix) + 36]byte
-	copy(b[:], idPrefix)
-	p := b[len(idPrefix):]
-	hex.Encode(p[0:8], u[0:4])
-	p[8] = '-'
-	hex.Encode(p[9:13], u[4:6])
-	p[13] = '-'
-	hex.Encode(p[14:18], u[6:8])
-	p[18] = '-'
-	hex.Encode(p[19:23], u[8:10])
-	p[23] = '-'
-	hex.Encode(p[24:36], u[10:16])
-	return string(b[:])
+	return idPrefix + uuid.UUID(u).String()
 }
 
 // bitset is one bit per base ref.
