@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"strings"
@@ -379,31 +380,53 @@ const MaxRawLines = 1000
 // its kept batches that hold the value observed, at most MaxRawLines.
 // Batches past their retention are gone.
 func (s *Service) AlertEvents(ctx context.Context, a identity.Actor, id string) ([]string, error) {
+	lines, _, err := s.AlertEvidence(ctx, a, id)
+	return lines, err
+}
+
+// KeptBatch is one kept raw batch behind an alert, as evidence: the
+// SHA-256 of its kept bytes is the one its monitor.batch audit record (and
+// so the ledger) holds.
+type KeptBatch struct {
+	ID         string    `json:"id"`
+	SensorID   string    `json:"sensor_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Bytes      int       `json:"bytes"`
+	SHA256     string    `json:"sha256"`
+}
+
+// AlertEvidence is AlertEvents with the kept batches the lines come from.
+func (s *Service) AlertEvidence(ctx context.Context, a identity.Actor, id string) ([]string, []KeptBatch, error) {
 	al, err := s.Alert(ctx, a, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raws, err := s.st.AlertRaw(ctx, id, 100)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := []string{}
-	needle := []byte(al.Observed)
+	out, kept := []string{}, []KeptBatch{}
+	needle := bytes.ToLower([]byte(al.Observed))
 	for _, r := range raws {
+		sum := sha256.Sum256(r.Data)
+		kept = append(kept, KeptBatch{ID: r.BatchID, SensorID: r.SensorID, ReceivedAt: r.ReceivedAt, Bytes: len(r.Data), SHA256: hex.EncodeToString(sum[:])})
+		if len(out) >= MaxRawLines {
+			continue
+		}
 		data, err := Unpack(nil, r.Data)
 		if err != nil {
 			continue
 		}
 		for line := range bytes.SplitSeq(data, []byte("\n")) {
-			if len(needle) > 0 && bytes.Contains(bytes.ToLower(line), bytes.ToLower(needle)) {
+			if len(needle) > 0 && bytes.Contains(bytes.ToLower(line), needle) {
 				out = append(out, string(line))
 				if len(out) >= MaxRawLines {
-					return out, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
+					break
 				}
 			}
 		}
 	}
-	return out, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
+	return out, kept, s.audit(ctx, a, "alert.raw", id, al.OrgID, map[string]any{"lines": len(out)})
 }
 
 // RawBatch returns one kept batch as it is stored (compressed: Unpack

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
+	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
@@ -164,7 +168,8 @@ type alertData struct {
 	Alert       monitor.Alert
 	Org         identity.Org
 	Events      []string
-	CanEscalate bool // an incident part is wired in, and the viewer may escalate
+	Batches     []monitor.KeptBatch // the kept batches, as evidence
+	CanEscalate bool                // an incident part is wired in, and the viewer may escalate
 }
 
 func (u *UI) gsocAlert(w http.ResponseWriter, r *http.Request) {
@@ -176,15 +181,27 @@ func (u *UI) gsocAlert(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	lines, err := u.d.Monitor.AlertEvents(ctx, a, al.ID)
+	lines, kept, err := u.d.Monitor.AlertEvidence(ctx, a, al.ID)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
 	o, _ := u.d.Identity.Org(ctx, a, al.OrgID)
 	can := u.d.Monitor.Escalates() && al.Incident == "" && p.Can(string(policy.EscalateAlert), al.OrgID)
-	p.D = alertData{Alert: al, Org: o, Events: lines, CanEscalate: can}
+	p.D = alertData{Alert: al, Org: o, Events: lines, Batches: kept, CanEscalate: can}
 	u.render(w, http.StatusOK, "gsoc_alert", p)
+}
+
+// gsocRawBatch downloads a kept batch as stored (compressed), always as an
+// attachment, with its SHA-256.
+func (u *UI) gsocRawBatch(w http.ResponseWriter, r *http.Request) {
+	raw, err := u.d.Monitor.RawBatch(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(raw.Data)
+	httpx.ServeAttachment(w, raw.BatchID+".batch", int64(len(raw.Data)), hex.EncodeToString(sum[:]), bytes.NewReader(raw.Data))
 }
 
 // gsocEscalate sends an alert to an incident by hand.

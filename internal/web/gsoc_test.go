@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,6 +52,20 @@ func TestGSOCView(t *testing.T) {
 	code, body, _ = bob.get("/gsoc/alerts/" + alerts[0].ID)
 	wantStatus(t, "alert page", code, 200, body)
 	wantContains(t, "raw event", body, "fileinfo")
+	// The kept batch is listed with its hash and downloads as stored.
+	_, kept, err := h.Monitor.AlertEvidence(t.Context(), h.Actor("bob"), alerts[0].ID)
+	if err != nil || len(kept) != 1 {
+		t.Fatalf("kept batches: %v %v", kept, err)
+	}
+	wantContains(t, "kept batch", body, kept[0].SHA256, "/gsoc/batches/"+kept[0].ID+"/raw")
+	code, raw, res := bob.get("/gsoc/batches/" + kept[0].ID + "/raw")
+	sum := sha256.Sum256([]byte(raw))
+	if code != 200 || res.Header.Get("Content-Type") != "application/octet-stream" || hex.EncodeToString(sum[:]) != kept[0].SHA256 {
+		t.Fatalf("download: %d %v", code, res.Header)
+	}
+	if lines, err := monitor.Unpack(nil, []byte(raw)); err != nil || !strings.Contains(string(lines), "fileinfo") {
+		t.Fatalf("downloaded batch unpacks to %q, %v", lines, err)
+	}
 
 	carol := signIn(t, h, "carol")
 	code, body, _ = carol.get("/gsoc")
@@ -60,6 +76,9 @@ func TestGSOCView(t *testing.T) {
 	code, _, _ = carol.get("/gsoc/alerts/" + alerts[0].ID)
 	if code != http.StatusNotFound {
 		t.Errorf("carol opens mof's alert: %d", code)
+	}
+	if code, _, _ = carol.get("/gsoc/batches/" + kept[0].ID + "/raw"); code != http.StatusNotFound {
+		t.Errorf("carol downloads mof's batch: %d", code)
 	}
 	code, body, _ = carol.post("/gsoc/sensors", url.Values{"csrf": {carol.tok()}, "org": {h.Orgs["mof"].ID}, "name": {"sneaky"}, "format": {"eve"}, "kind": {"nids"}})
 	if code != http.StatusForbidden {

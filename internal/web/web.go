@@ -143,6 +143,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /gsoc/sensors", u.signedIn(u.sensorCreate))
 		mux.HandleFunc("GET /gsoc/alerts/{id}", u.signedIn(u.gsocAlert))
 		mux.HandleFunc("POST /gsoc/alerts/{id}/escalate", u.signedIn(u.gsocEscalate))
+		mux.HandleFunc("GET /gsoc/batches/{id}/raw", u.signedIn(u.gsocRawBatch))
 	}
 	u.registerIncidents(mux)
 	if u.d.Partners != nil {
