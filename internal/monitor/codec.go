@@ -42,15 +42,6 @@ var (
 	magicGzip = []byte{0x1f, 0x8b}
 )
 
-// CheckCodec says whether c names a codec ("" is the default).
-func CheckCodec(c string) error {
-	switch c {
-	case "", CodecS2, CodecZstd:
-		return nil
-	}
-	return errs.F(errs.Invalid, "codec", "unknown compression %q: use s2 or zstd", c)
-}
-
 // Compressors and decompressors are kept on free lists rather than in a
 // sync.Pool: each holds megabytes of buffers, and a pool empties at every
 // garbage collection.

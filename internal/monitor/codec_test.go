@@ -68,11 +68,3 @@ func TestUnpackChecksums(t *testing.T) {
 		t.Fatalf("corrupted batch: %v", err)
 	}
 }
-
-func TestCheckCodec(t *testing.T) {
-	for c, ok := range map[string]bool{"": true, "s2": true, "zstd": true, "gzip": false, "S2": false} {
-		if err := CheckCodec(c); (err == nil) != ok {
-			t.Errorf("%q: %v", c, err)
-		}
-	}
-}

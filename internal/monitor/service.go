@@ -380,7 +380,7 @@ const MaxRawLines = 1000
 // its kept batches that hold the value observed, at most MaxRawLines.
 // Batches past their retention are gone.
 func (s *Service) AlertEvents(ctx context.Context, a identity.Actor, id string) ([]string, error) {
-	lines, _, err := s.AlertEvidence(ctx, a, id)
+	lines, _, err := s.alertRaw(ctx, a, id, false)
 	return lines, err
 }
 
@@ -397,6 +397,12 @@ type KeptBatch struct {
 
 // AlertEvidence is AlertEvents with the kept batches the lines come from.
 func (s *Service) AlertEvidence(ctx context.Context, a identity.Actor, id string) ([]string, []KeptBatch, error) {
+	return s.alertRaw(ctx, a, id, true)
+}
+
+// alertRaw reads an alert's kept batches once for its lines and, when
+// hashed is set, for the batches with their SHA-256.
+func (s *Service) alertRaw(ctx context.Context, a identity.Actor, id string, hashed bool) ([]string, []KeptBatch, error) {
 	al, err := s.Alert(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
@@ -408,8 +414,10 @@ func (s *Service) AlertEvidence(ctx context.Context, a identity.Actor, id string
 	out, kept := []string{}, []KeptBatch{}
 	needle := bytes.ToLower([]byte(al.Observed))
 	for _, r := range raws {
-		sum := sha256.Sum256(r.Data)
-		kept = append(kept, KeptBatch{ID: r.BatchID, SensorID: r.SensorID, ReceivedAt: r.ReceivedAt, Bytes: len(r.Data), SHA256: hex.EncodeToString(sum[:])})
+		if hashed {
+			sum := sha256.Sum256(r.Data)
+			kept = append(kept, KeptBatch{ID: r.BatchID, SensorID: r.SensorID, ReceivedAt: r.ReceivedAt, Bytes: len(r.Data), SHA256: hex.EncodeToString(sum[:])})
+		}
 		if len(out) >= MaxRawLines {
 			continue
 		}
