@@ -614,27 +614,15 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	insVals := func(n int) string {
 		return ins + `intel_values (kind, key, object_id) VALUES ` + rowsOf(n, nVal) + ignore
 	}
-	var fullObjs, fullVals *sql.Stmt
-	defer func() {
-		if fullObjs != nil {
-			fullObjs.Close()
-		}
-		if fullVals != nil {
-			fullVals.Close()
-		}
-	}()
-	exec := func(full **sql.Stmt, n, size int, q func(int) string, args []any) (int64, error) {
+	// Full chunks all have the same statement: prepared once in the
+	// transaction; the shorter last chunk is sent as it is.
+	exec := func(n, size int, q func(int) string, args []any) (int64, error) {
 		var res sql.Result
 		var err error
 		if n < size {
 			res, err = t.o.exec(ctx, q(n), args...)
 		} else {
-			if *full == nil {
-				if *full, err = t.tx.tx.PrepareContext(ctx, t.o.d.Rebind(q(size))); err != nil {
-					return 0, err
-				}
-			}
-			res, err = (*full).ExecContext(ctx, args...)
+			res, err = t.tx.execP(ctx, q(size), args...)
 		}
 		if err != nil {
 			return 0, err
@@ -659,7 +647,7 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 		if len(vals) == 0 {
 			return nil
 		}
-		_, err := exec(&fullVals, len(vals)/nVal, valRows, insVals, vals)
+		_, err := exec(len(vals)/nVal, valRows, insVals, vals)
 		vals = vals[:0]
 		return t.o.mapErr(err, "insert values")
 	}
@@ -685,7 +673,7 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 				orgs.json(d.Orgs), users.json(d.Users), comps.json(d.Compartments), nullMicros(obj.ValidFrom), nullMicros(obj.ValidUntil),
 				obj.Confidence, encodeValues(obj.Values))
 		}
-		n, err := exec(&fullObjs, len(chunk), objRows, insObjs, args)
+		n, err := exec(len(chunk), objRows, insObjs, args)
 		if err != nil {
 			return t.o.mapErr(err, "insert objects")
 		}
