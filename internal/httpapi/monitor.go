@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -215,8 +212,7 @@ func (a *API) rawBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(raw.Data)
-	httpx.ServeAttachment(w, raw.BatchID+".batch", int64(len(raw.Data)), hex.EncodeToString(sum[:]), bytes.NewReader(raw.Data))
+	httpx.ServeAttachmentBytes(w, raw.BatchID+".batch", raw.Data)
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"mime"
 	"net/http"
@@ -26,4 +29,11 @@ func ServeAttachment(w http.ResponseWriter, name string, size int64, sha256 stri
 	}
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, r)
+}
+
+// ServeAttachmentBytes is ServeAttachment for bytes in memory, with their
+// SHA-256.
+func ServeAttachmentBytes(w http.ResponseWriter, name string, data []byte) {
+	sum := sha256.Sum256(data)
+	ServeAttachment(w, name, int64(len(data)), hex.EncodeToString(sum[:]), bytes.NewReader(data))
 }

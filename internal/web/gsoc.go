@@ -1,9 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -200,8 +197,7 @@ func (u *UI) gsocRawBatch(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	sum := sha256.Sum256(raw.Data)
-	httpx.ServeAttachment(w, raw.BatchID+".batch", int64(len(raw.Data)), hex.EncodeToString(sum[:]), bytes.NewReader(raw.Data))
+	httpx.ServeAttachmentBytes(w, raw.BatchID+".batch", raw.Data)
 }
 
 // gsocEscalate sends an alert to an incident by hand.
