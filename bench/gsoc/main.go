@@ -31,6 +31,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
@@ -43,6 +44,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
 	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
 	codec := flag.String("codec", "s2", "how batches are compressed: s2 or zstd")
+	rawIn := flag.String("event-store", "files", "where raw batches are kept: files (segment files, the default with SQLite) or db (in SQLite)")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
 	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
@@ -192,6 +194,14 @@ func main() {
 	}
 	defer b.Close()
 	opt := monitor.Options{Codec: *codec}
+	if *rawIn != "db" {
+		rl, err := rawlog.Open(filepath.Join(dir, "raw"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer rl.Close()
+		opt.RawFiles = rl
+	}
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
 	sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: "bench", Format: parse.FormatEVE})
@@ -222,6 +232,7 @@ func main() {
 	finished := make(chan struct{})
 	t0 = time.Now()
 	cpu0 = cpuTime()
+	ru0 := rusage()
 	go b.Consume(cctx, func(ctx context.Context, m monitor.Message) error {
 		res, err := proc.Process(ctx, m)
 		if err != nil {
@@ -250,6 +261,7 @@ func main() {
 	<-finished
 	el := time.Since(t0)
 	e2eCPU := cpuTime() - cpu0
+	ru1 := rusage()
 	stop()
 	if *allocprofile != "" {
 		runtime.GC()
@@ -271,6 +283,8 @@ func main() {
 		events.Load(), el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
 	fmt.Printf("CPU time: end to end %.2f s, parse only %.2f s: the pipeline costs %.2fx parsing (needs <= 2 for the ratio on a machine with nothing else running)\n",
 		e2eCPU.Seconds(), parseCPU.Seconds(), e2eCPU.Seconds()/parseCPU.Seconds())
+	fmt.Printf("  of which in the kernel %.2f s; %d page faults\n",
+		time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano()).Seconds(), ru1.Minflt-ru0.Minflt)
 	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts)\n", len(alerts), alertHits)
 	parseAfter := parseOnly(bodies, runtime.GOMAXPROCS(0))
 	parseOne := parseOnly(bodies, 1)
@@ -283,9 +297,14 @@ func main() {
 // cpuTime returns the CPU time (user and system) the process used so far:
 // a measure that other work on the machine does not skew as much as rates.
 func cpuTime() time.Duration {
+	ru := rusage()
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func rusage() syscall.Rusage {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return ru
 }
 
 // parseOnly reads and parses every line on that many cores (the pipeline

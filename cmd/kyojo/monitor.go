@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/syslogd"
 )
@@ -41,11 +42,19 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 	}
 	iv := intel.NewService(db.Intel(), db, iopt)
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
+	rl, err := rawFiles(cfg, &opt)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
 	ind := monitor.NewIndicators()
 	ind.Decay = iopt.Decay
 	start := time.Now()
 	if _, err := ind.Refresh(ctx, db.Intel(), time.Now()); err != nil {
 		b.Close()
+		if rl != nil {
+			rl.Close()
+		}
 		return nil, nil, fmt.Errorf("matcher: %w", err)
 	}
 	log.Info("matcher loaded", "indicators", ind.Current().Len(), "took", time.Since(start).String())
@@ -76,6 +85,13 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 				} else if n > 0 {
 					log.Info("raw event batches past retention deleted", "batches", n)
 				}
+				if rl != nil {
+					if n, err := rl.Purge(time.Now(), held); err != nil {
+						log.Warn("raw event retention: segment files", "err", err)
+					} else if n > 0 {
+						log.Info("raw event segment files past retention deleted", "files", n)
+					}
+				}
 			}
 			select {
 			case <-mctx.Done():
@@ -91,6 +107,9 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 			cancel()
 			wg.Wait()
 			b.Close()
+			if rl != nil {
+				rl.Close()
+			}
 			return nil, nil, fmt.Errorf("syslog: %w", err)
 		}
 		log.Info("syslog receiving", "addr", sl.Addr())
@@ -102,8 +121,28 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		}
 		wg.Wait()
 		b.Close()
+		if rl != nil {
+			if err := rl.Close(); err != nil {
+				log.Warn("raw event files", "err", err)
+			}
+		}
 	}
 	return svc, stop, nil
+}
+
+// rawFiles opens the raw event segment files when the configuration keeps
+// raw events in files, and sets opt.RawFiles; nil when they go to the
+// database.
+func rawFiles(cfg config.Config, opt *monitor.Options) (*rawlog.Log, error) {
+	if !cfg.RawEventFiles() {
+		return nil, nil
+	}
+	rl, err := rawlog.Open(cfg.RawEventDir())
+	if err != nil {
+		return nil, err
+	}
+	opt.RawFiles = rl
+	return rl, nil
 }
 
 // eventHolds returns the organisations whose events are under legal hold,
@@ -204,6 +243,15 @@ func openMonitor(ctx context.Context, env *Env, cfg config.Config, escalate bool
 		close = func() { inc.Close(); db.Close() }
 	}
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}}
+	rl, err := rawFiles(cfg, &opt)
+	if err != nil {
+		close()
+		return nil, nil, nil, nil, err
+	}
+	if rl != nil {
+		closeDB := close
+		close = func() { rl.Close(); closeDB() }
+	}
 	ind = monitor.NewIndicators()
 	ind.Decay = iopt.Decay
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, esc, opt)

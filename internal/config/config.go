@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -61,6 +62,7 @@ type Config struct {
 	SyslogListen  string        `key:"syslog-listen" help:"receive sensor syslog (RFC 5424/3164, CEF) on this address over UDP and TCP, e.g. 0.0.0.0:5514 (default: off)"`
 	EventMaxAge   time.Duration `key:"event-max-age" help:"sensor events older than this are rejected"`
 	EventCodec    string        `key:"event-compression" help:"how batches of sensor events are compressed on the stream and kept: s2 (fastest) or zstd (smaller, for long retention)"`
+	EventStore    string        `key:"event-store" help:"where raw event batches are kept: files (append-only segments in the data directory's raw/; the default with SQLite) or db (in the database, which every node reads; the default with PostgreSQL)"`
 	// Incident cases.
 	IncidentHubOrg      string `key:"incident-hub-org" help:"slug of the national centre, which sees every incident"`
 	IncidentSLA         string `key:"incident-sla" help:"SLA per severity, acknowledgement/first response, e.g. severe=30m/2h,high=1h/4h (others keep their defaults)"`
@@ -95,6 +97,15 @@ func Default() Config {
 		SMTPFrom:            "kyojo@localhost",
 	}
 }
+
+// RawEventFiles reports whether raw event batches are kept in segment
+// files (in RawEventDir) rather than in the database.
+func (c Config) RawEventFiles() bool {
+	return c.EventStore == "files" || c.EventStore == "" && c.DB == ""
+}
+
+// RawEventDir is where segment files of raw events are kept.
+func (c Config) RawEventDir() string { return filepath.Join(c.Data, "raw") }
 
 // EnvName returns the environment variable for a key.
 func EnvName(key string) string { return "KYOJO_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_")) }
@@ -263,6 +274,9 @@ func (c Config) Validate() error {
 	}
 	if c.EventCodec != "s2" && c.EventCodec != "zstd" {
 		return fmt.Errorf("event-compression: %q is not s2 or zstd", c.EventCodec)
+	}
+	if c.EventStore != "" && c.EventStore != "files" && c.EventStore != "db" {
+		return fmt.Errorf("event-store: %q is not files or db", c.EventStore)
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown-timeout: must not be negative")

@@ -19,6 +19,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/ledger"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/partner"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/server"
@@ -143,8 +144,13 @@ func New(t testing.TB) *Hub {
 		t.Fatal(err)
 	}
 	h.Indicators = monitor.NewIndicators()
+	raw, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
 	mopt := monitor.Options{MaxAge: 20 * 365 * 24 * time.Hour, // the real test files are years old
-		Sightings: &monitor.Sightings{Intel: h.Intel}}
+		Sightings: &monitor.Sightings{Intel: h.Intel}, RawFiles: raw}
 	h.Monitor = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, h.Indicators, incident.AlertEscalator{S: h.Incidents}, mopt), mopt)
 	seal, err := partner.NewSealer([]byte(PartnerKey))
 	if err != nil {

@@ -80,6 +80,7 @@ type Batch struct {
 	LastError   string
 	Hits        []Hit
 	Raw         []byte        // the lines as received, compressed (Pack)
+	RawRef      RawRef        // where Options.RawFiles wrote Raw; zero: the store keeps Raw
 	Expires     time.Time     // when the raw events may be deleted
 	Record      *audit.Record // audited (and so anchored in the ledger) with the batch when raw events are kept
 	Window      time.Duration
@@ -92,6 +93,7 @@ type Raw struct {
 	OrgID      string    `json:"org_id"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       []byte    `json:"-"` // compressed (Unpack reads it)
+	Ref        RawRef    `json:"-"` // where the data is kept when not in the store
 }
 
 // TopIndicator is one line of the GSOC view's top-indicators table.

@@ -17,6 +17,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
@@ -58,8 +59,19 @@ func TestPipeline(t *testing.T) {
 			ind.Apply([]intel.Object{{ID: "indicator--p", Type: "indicator", Latest: true, AddedAt: now, Confidence: 60,
 				Dist: policy.Distribution{TLP: policy.Clear}, Raw: []byte(`{"pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix"}`)}}, now)
 			ind.Update(now)
-			proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, monitor.Options{})
-			svc := monitor.NewService(db.Monitor(), db, b, proc, monitor.Options{})
+			// The embedded hub keeps raw batches in segment files, the
+			// external one in the database: both ways are read back below.
+			var opt monitor.Options
+			if bo.URL == "" {
+				rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rl.Close()
+				opt.RawFiles = rl
+			}
+			proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
+			svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
 			sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "dns", Kind: "dns", Format: "eve"})
 			if err != nil {
 				t.Fatal(err)
@@ -114,14 +126,21 @@ func TestPipeline(t *testing.T) {
 			if err != nil || len(recs) != 20 {
 				t.Fatalf("%d batch records, %v", len(recs), err)
 			}
-			raws, err := db.Monitor().AlertRaw(ctx, al[0].ID, 100)
-			if err != nil || len(raws) != 20 {
-				t.Fatalf("%d raw batches, %v", len(raws), err)
+			lines, raws, err := svc.AlertEvidence(ctx, sys, al[0].ID)
+			if err != nil || len(raws) != 20 || len(lines) != 20 { // the lines with the value first observed, one a batch
+				t.Fatalf("%d raw batches, %d lines, %v", len(raws), len(lines), err)
 			}
 			kept := map[string]string{}
 			for _, r := range raws {
-				sum := sha256.Sum256(r.Data)
-				kept[r.BatchID] = hex.EncodeToString(sum[:])
+				kept[r.ID] = r.SHA256
+				one, err := svc.RawBatch(ctx, sys, r.ID)
+				sum := sha256.Sum256(one.Data)
+				if err != nil || hex.EncodeToString(sum[:]) != r.SHA256 {
+					t.Fatalf("batch %s: %v", r.ID, err)
+				}
+			}
+			if rows, _ := db.Monitor().AlertRaw(ctx, al[0].ID, 100); opt.RawFiles != nil && (len(rows) != 20 || len(rows[0].Data) != 0 || rows[0].Ref.Segment == "") {
+				t.Fatalf("kept in files, yet the database holds %d bytes of %d rows (segment %q)", len(rows[0].Data), len(rows), rows[0].Ref.Segment)
 			}
 			for _, r := range recs {
 				var d struct {

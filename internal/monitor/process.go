@@ -50,11 +50,14 @@ type Options struct {
 	// RetentionFor, when set, gives an organisation's retention of raw
 	// events (its "events" retention rule); 0 falls back to Retention.
 	RetentionFor func(ctx context.Context, orgID string) time.Duration
-	Rules        []Rule     // escalation rules; DefaultRules when nil
-	Codec        string     // how batches are compressed (CodecS2, CodecZstd); default s2
-	Sightings    *Sightings // record alerts as STIX sightings; nil: not recorded
-	Now          func() time.Time
-	Log          *slog.Logger
+	Rules        []Rule // escalation rules; DefaultRules when nil
+	Codec        string // how batches are compressed (CodecS2, CodecZstd); default s2
+	// RawFiles keeps raw batches outside the store (rawlog.Log); nil: the
+	// store keeps them.
+	RawFiles  RawFiles
+	Sightings *Sightings // record alerts as STIX sightings; nil: not recorded
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -268,6 +271,11 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	}
 	b.Raw = raw
 	b.Record = batchRecord(b, c.sensor.Name, now)
+	if b.Record != nil && p.opt.RawFiles != nil {
+		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
+			return Result{}, err // redelivered: a disk that fills now may not later
+		}
+	}
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
 		return Result{}, err

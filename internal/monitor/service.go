@@ -411,6 +411,9 @@ func (s *Service) alertRaw(ctx context.Context, a identity.Actor, id string, has
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := fill(s.opt.RawFiles, raws); err != nil {
+		return nil, nil, err
+	}
 	out, kept := []string{}, []KeptBatch{}
 	needle := bytes.ToLower([]byte(al.Observed))
 	for _, r := range raws {
@@ -452,6 +455,11 @@ func (s *Service) RawBatch(ctx context.Context, a identity.Actor, batchID string
 	if policy.Decide(a.Viewer, policy.ReadMonitoring, policy.Target{OrgID: r.OrgID}) != nil {
 		return Raw{}, errs.E(errs.NotFound, "no such batch")
 	}
+	rs := []Raw{r}
+	if err := fill(s.opt.RawFiles, rs); err != nil {
+		return Raw{}, err
+	}
+	r = rs[0]
 	return r, s.auditObj(ctx, a, "batch.raw", "event-batch", batchID, r.OrgID, map[string]any{"bytes": len(r.Data)})
 }
 

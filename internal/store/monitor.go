@@ -184,8 +184,13 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 			}
 		}
 		if len(b.Raw) > 0 && b.Events+b.Rejected > 0 {
-			if _, err := tx.exec(ctx, `INSERT INTO monitor_raw (batch_id, sensor_id, org_id, received_at, expires_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
-				b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.Expires), b.Raw); err != nil {
+			data := b.Raw
+			if b.RawRef.Segment != "" {
+				data = []byte{} // kept in the segment file
+			}
+			if _, err := tx.execP(ctx, `INSERT INTO monitor_raw (batch_id, sensor_id, org_id, received_at, expires_at, data, segment, seg_offset, seg_size)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.Expires), data,
+				b.RawRef.Segment, b.RawRef.Offset, b.RawRef.Size); err != nil {
 				return tx.mapErr(err, "keep raw")
 			}
 		}
@@ -341,7 +346,7 @@ func (m *Monitor) Alert(ctx context.Context, id string) (monitor.Alert, error) {
 
 // AlertRaw implements monitor.Store.
 func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]monitor.Raw, error) {
-	rows, err := m.db.query(ctx, `SELECT r.batch_id, r.sensor_id, r.org_id, r.received_at, r.data FROM monitor_alert_batches ab
+	rows, err := m.db.query(ctx, `SELECT `+rawCols+` FROM monitor_alert_batches ab
 		JOIN monitor_raw r ON r.batch_id = ab.batch_id WHERE ab.alert_id = ? ORDER BY r.received_at DESC LIMIT ?`, alertID, limit)
 	if err != nil {
 		return nil, m.db.mapErr(err, "alert raw")
@@ -349,12 +354,10 @@ func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]mo
 	defer rows.Close()
 	var out []monitor.Raw
 	for rows.Next() {
-		var r monitor.Raw
-		var at int64
-		if err := rows.Scan(&r.BatchID, &r.SensorID, &r.OrgID, &at, &r.Data); err != nil {
+		r, err := scanRaw(rows)
+		if err != nil {
 			return nil, m.db.mapErr(err, "alert raw")
 		}
-		r.ReceivedAt = fromMicros(at)
 		out = append(out, r)
 	}
 	return out, m.db.mapErr(rows.Err(), "alert raw")
@@ -362,12 +365,18 @@ func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]mo
 
 // RawBatch implements monitor.Store.
 func (m *Monitor) RawBatch(ctx context.Context, batchID string) (monitor.Raw, error) {
+	r, err := scanRaw(m.db.queryRow(ctx, `SELECT `+rawCols+` FROM monitor_raw r WHERE batch_id = ?`, batchID))
+	return r, m.db.mapErr(err, "raw batch")
+}
+
+const rawCols = `r.batch_id, r.sensor_id, r.org_id, r.received_at, r.data, r.segment, r.seg_offset, r.seg_size`
+
+func scanRaw(row interface{ Scan(...any) error }) (monitor.Raw, error) {
 	var r monitor.Raw
 	var at int64
-	err := m.db.queryRow(ctx, `SELECT batch_id, sensor_id, org_id, received_at, data FROM monitor_raw WHERE batch_id = ?`, batchID).
-		Scan(&r.BatchID, &r.SensorID, &r.OrgID, &at, &r.Data)
+	err := row.Scan(&r.BatchID, &r.SensorID, &r.OrgID, &at, &r.Data, &r.Ref.Segment, &r.Ref.Offset, &r.Ref.Size)
 	r.ReceivedAt = fromMicros(at)
-	return r, m.db.mapErr(err, "raw batch")
+	return r, err
 }
 
 // TopIndicators implements monitor.Store.

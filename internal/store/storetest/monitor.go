@@ -196,6 +196,19 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	if err != nil || len(raw) != 2 || string(raw[0].Data) != "gz" {
 		t.Fatalf("raw: %v %v", raw, err)
 	}
+	// A batch kept in a segment file: the row holds where, not the bytes.
+	inFile := batch("b5", "sb", b.ID, t0.Add(time.Minute))
+	inFile.RawRef = monitor.RawRef{Segment: b.ID + "/2027-01-01/x-1.seg", Offset: 1 << 33, Size: 524301}
+	apply(inFile, true)
+	if r, err := m.RawBatch(ctx, "b5"); err != nil || len(r.Data) != 0 || r.Ref != inFile.RawRef || r.OrgID != b.ID {
+		t.Fatalf("batch kept in a file: %+v %v", r, err)
+	}
+	if r, err := m.RawBatch(ctx, "b1"); err != nil || string(r.Data) != "gz" || r.Ref != (monitor.RawRef{}) {
+		t.Fatalf("batch kept in the store: %+v %v", r, err)
+	}
+	if _, err := m.RawBatch(ctx, "nope"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("no such batch: %v", err)
+	}
 	top, err := m.TopIndicators(ctx, nil, t0, 10)
 	if err != nil || len(top) != 1 || top[0].Count != 7 || top[0].Orgs != 2 || top[0].Alerts != 3 {
 		t.Fatalf("top: %+v %v", top, err)
@@ -209,7 +222,7 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	}
 	mustCode(t, m.SetIncident(ctx, "nope", "x"), errs.NotFound)
 	// A legal hold on the organisation keeps its raw events.
-	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), []string{a.ID}); err != nil || n != 1 {
+	if n, err := m.PurgeRaw(ctx, t0.Add(90*time.Minute), []string{a.ID}); err != nil || n != 2 {
 		t.Fatalf("purge under hold: %d %v", n, err)
 	}
 	if raw, _ := m.AlertRaw(ctx, al[0].ID, 10); len(raw) != 2 {
