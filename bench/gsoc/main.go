@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kyojo-hub/kyojo/internal/bus"
+	"github.com/kyojo-hub/kyojo/internal/gctune"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
@@ -44,11 +45,16 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the end-to-end run to this file")
 	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
 	codec := flag.String("codec", "s2", "how batches are compressed: s2 or zstd")
+	gogc := flag.String("gc-percent", "", "GOGC as kyojo serve sets it (default 400, as the hub's; the GOGC environment variable wins)")
 	rawIn := flag.String("event-store", "files", "where raw batches are kept: files (segment files, the default with SQLite) or db (in SQLite)")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
 	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
 	flag.Parse()
+	gc, err := gctune.Apply(*gogc, "")
+	if err != nil {
+		log.Fatal(err)
+	}
 	if *memprofile != "" {
 		runtime.MemProfileRate = 4096 // fine enough to attribute the matcher's bytes
 	}
@@ -58,6 +64,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
+	fmt.Printf("garbage collector as kyojo serve sets it: %s\n", gc)
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "kyojo.db"), nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kyojo-hub/kyojo/internal/config"
+	"github.com/kyojo-hub/kyojo/internal/gctune"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -49,8 +50,13 @@ func load(env *Env, fs *flag.FlagSet, args []string) (config.Config, error) {
 		return cfg, errHelp
 	case errors.Is(err, config.ErrFlags):
 		return cfg, errUsage
+	case err != nil:
+		return cfg, err
 	}
-	return cfg, err
+	// Every command that loads the configuration is a hub process: the
+	// collector is tuned as for kyojo serve (validated by Load).
+	gctune.Apply(cfg.GCPercent, cfg.MemoryLimit)
+	return cfg, nil
 }
 
 // logger returns the structured logger the configuration asks for.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/kyojo-hub/kyojo/internal/gctune"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,6 +52,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	log := logger(cfg, env.Stderr)
+	if gc, err := gctune.Apply(cfg.GCPercent, cfg.MemoryLimit); err == nil {
+		log.Info("garbage collector", "settings", gc.String(), "from_environment", gc.FromEnv)
+	}
 	db, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/kyojo-hub/kyojo/internal/gctune"
 )
 
 // ErrFlags wraps a command-line parse error; the flag set has already
@@ -49,6 +51,8 @@ type Config struct {
 	PartnerKey      string        `key:"partner-key" help:"secret that seals the credentials of federation partners (default: one kept in the data directory)" secret:"true"`
 	Federation      bool          `key:"federation" help:"exchange intelligence with the registered partners on this node (exactly one node of a hub)"`
 	FederationLocal bool          `key:"federation-allow-private" help:"let federation reach loopback and private addresses (partners inside your own network, tests)"`
+	GCPercent       string        `key:"gc-percent" help:"garbage collection target as GOGC: heap growth in percent between collections, or off (default 400; the GOGC environment variable wins)"`
+	MemoryLimit     string        `key:"memory-limit" help:"soft memory limit as GOMEMLIMIT, e.g. 8GiB (default: half the memory of the machine or container; the GOMEMLIMIT environment variable wins)"`
 	Demo            bool          `key:"demo" help:"seed demonstration organisations and people (idempotent)"`
 	DemoPassword    string        `key:"demo-password" help:"password of the demo accounts (generated and printed when empty)" secret:"true"`
 
@@ -274,6 +278,12 @@ func (c Config) Validate() error {
 	}
 	if c.EventCodec != "s2" && c.EventCodec != "zstd" {
 		return fmt.Errorf("event-compression: %q is not s2 or zstd", c.EventCodec)
+	}
+	if _, err := gctune.ParsePercent(c.GCPercent); err != nil {
+		return err
+	}
+	if _, err := gctune.ParseLimit(c.MemoryLimit); err != nil {
+		return err
 	}
 	if c.EventStore != "" && c.EventStore != "files" && c.EventStore != "db" {
 		return fmt.Errorf("event-store: %q is not files or db", c.EventStore)

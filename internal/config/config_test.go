@@ -76,6 +76,9 @@ func TestBadInput(t *testing.T) {
 		{"bad level", []string{"--log-level", "loud"}, nil, "log-level"},
 		{"bad db", []string{"--db", "mysql://x"}, nil, "postgres://"},
 		{"bad event compression", []string{"--event-compression", "gzip"}, nil, "event-compression"},
+		{"bad event store", []string{"--event-store", "s3"}, nil, "event-store"},
+		{"bad gc percent", []string{"--gc-percent", "0"}, nil, "gc-percent"},
+		{"bad memory limit", []string{"--memory-limit", "8GB"}, nil, "memory-limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(t, tc.args, tc.env)
