@@ -42,20 +42,7 @@ var (
 	magicGzip = []byte{0x1f, 0x8b}
 )
 
-// Compressors and decompressors are kept on free lists rather than in a
-// sync.Pool: each holds megabytes of buffers, and a pool empties at every
-// garbage collection.
 var (
-	s2Writers = freeList[*s2.Writer]{make: func() *s2.Writer {
-		return s2.NewWriter(nil, s2.WriterConcurrency(1), s2.WriterBlockSize(4<<20))
-	}}
-	s2Readers = freeList[*s2.Reader]{make: func() *s2.Reader {
-		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20))
-	}}
-	// For batches straight off the stream, which checksums what it stores.
-	s2FastReaders = freeList[*s2.Reader]{make: func() *s2.Reader {
-		return s2.NewReader(nil, s2.ReaderMaxBlockSize(4<<20), s2.ReaderIgnoreCRC())
-	}}
 	zstdOnce sync.Once
 	zstdEnc  *zstd.Encoder
 	zstdDec  *zstd.Decoder
@@ -71,40 +58,52 @@ func zstdCodec() (*zstd.Encoder, *zstd.Decoder) {
 
 // Pack compresses lines with codec ("" is s2) and returns a new slice.
 func Pack(codec string, lines []byte) []byte {
+	packed := PackTo(nil, codec, lines)
+	return append(make([]byte, 0, len(packed)), packed...)
+}
+
+// PackTo compresses lines with codec ("" is s2), appending to dst: with a
+// dst of PackBound(len(lines)) bytes, nothing is allocated.
+func PackTo(dst []byte, codec string, lines []byte) []byte {
 	if codec == CodecZstd {
 		enc, _ := zstdCodec()
-		return enc.EncodeAll(lines, make([]byte, 0, len(lines)/8+64))
+		return enc.EncodeAll(lines, dst)
 	}
-	out := bytes.NewBuffer(make([]byte, 0, len(lines)/5+64))
-	w := s2Writers.get()
-	w.Reset(out)
-	w.Write(lines)
-	w.Close()
-	w.Reset(nil)
-	s2Writers.put(w)
-	return out.Bytes()
+	return packS2(dst, lines)
 }
+
+// PackBound is the most PackTo appends for n bytes of lines with s2.
+func PackBound(n int) int {
+	b := len(magicS2)
+	for n > 0 {
+		c := min(n, s2MaxChunk)
+		b += 8 + s2.MaxEncodedLen(c)
+		n -= c
+	}
+	return b
+}
+
+// packBufs are buffers ingest packs batches into, given back once the
+// stream has the batch.
+var packBufs = freeList[[]byte]{make: func() []byte { return make([]byte, 0, PackBound(MaxBatchBytes+64<<10)) }}
 
 // Unpack decompresses data that Pack (or gzip, before codecs) wrote,
 // appending to dst. Anything else, or more than MaxUnpacked bytes, is an
 // error: data this hub did not write.
-func Unpack(dst, data []byte) ([]byte, error) { return unpack(dst, data, &s2Readers) }
+func Unpack(dst, data []byte) ([]byte, error) { return unpack(dst, data, true) }
 
 // unpackStreamed is Unpack for a batch as the stream delivers it: the
 // stream checksums each message it stores, so the S2 checksums are not
 // computed a second time.
-func unpackStreamed(dst, data []byte) ([]byte, error) { return unpack(dst, data, &s2FastReaders) }
+func unpackStreamed(dst, data []byte) ([]byte, error) { return unpack(dst, data, false) }
 
-func unpack(dst, data []byte, readers *freeList[*s2.Reader]) ([]byte, error) {
+func unpack(dst, data []byte, check bool) ([]byte, error) {
 	var r io.Reader
 	switch {
 	case len(data) == 0: // no lines (a message that only counts too-long ones)
 		return dst, nil
 	case bytes.HasPrefix(data, magicS2):
-		sr := readers.get()
-		sr.Reset(bytes.NewReader(data))
-		defer func() { sr.Reset(nil); readers.put(sr) }()
-		r = sr
+		return unpackS2(dst, data, check)
 	case bytes.HasPrefix(data, magicZstd):
 		_, dec := zstdCodec()
 		out, err := dec.DecodeAll(data, dst)

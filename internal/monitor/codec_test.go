@@ -3,8 +3,13 @@ package monitor
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/s2"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
 )
@@ -67,4 +72,66 @@ func TestUnpackChecksums(t *testing.T) {
 	if _, err := Unpack(nil, data); !errs.Is(err, errs.Malformed) {
 		t.Fatalf("corrupted batch: %v", err)
 	}
+}
+
+// TestS2Compatible: what PackTo writes is an ordinary S2 stream, and
+// streams s2.Writer writes (any block size, padding, an index, better
+// compression) unpack to the same lines.
+func TestS2Compatible(t *testing.T) {
+	var lines []byte
+	for i := range 90000 {
+		lines = fmt.Appendf(lines, `{"event_type":"flow","src_ip":"10.0.%d.%d","n":%d}`+"\n", i%256, i%7, i)
+	}
+	random := make([]byte, 300000)
+	rand.NewChaCha8([32]byte{1}).Read(random)
+	for name, in := range map[string][]byte{"lines over two chunks": lines, "incompressible": random, "one byte": {'x'}} {
+		t.Run(name, func(t *testing.T) {
+			ours := PackTo(make([]byte, 0, PackBound(len(in))), CodecS2, in)
+			if len(ours) > PackBound(len(in)) {
+				t.Fatalf("packed %d bytes past the bound %d", len(ours), PackBound(len(in)))
+			}
+			got, err := io.ReadAll(s2.NewReader(bytes.NewReader(ours)))
+			if err != nil || !bytes.Equal(got, in) {
+				t.Fatalf("s2.Reader: %d bytes, %v", len(got), err)
+			}
+			for i, opts := range [][]s2.WriterOption{
+				nil,
+				{s2.WriterBlockSize(64 << 10), s2.WriterConcurrency(3)},
+				{s2.WriterPadding(4096), s2.WriterAddIndex()},
+				{s2.WriterBetterCompression()},
+			} {
+				var buf bytes.Buffer
+				w := s2.NewWriter(&buf, opts...)
+				w.Write(in)
+				w.Close()
+				got, err := Unpack([]byte("kept:"), buf.Bytes())
+				if err != nil || !bytes.Equal(got, append([]byte("kept:"), in...)) {
+					t.Fatalf("writer options %d: %d bytes, %v", i, len(got), err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzUnpackS2: on any input, unpacking either fails or gives what
+// s2.Reader gives; it never panics or grows past MaxUnpacked.
+func FuzzUnpackS2(f *testing.F) {
+	f.Add(Pack(CodecS2, []byte("{\"event_type\":\"dns\"}\n")))
+	f.Add(Pack(CodecS2, bytes.Repeat([]byte("abcdefgh"), 1000)))
+	f.Add(append(Pack(CodecS2, []byte("a")), 0xfe, 2, 0, 0, 0, 0))
+	f.Add([]byte("\xff\x06\x00\x00S2sTwO\x01\x05\x00\x00\x00\x00\x00\x00x"))
+	f.Add([]byte("\xff\x06\x00\x00S2sTwO\x00\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := Unpack(nil, data)
+		if err != nil || !bytes.HasPrefix(data, magicS2) {
+			return
+		}
+		if len(got) > MaxUnpacked {
+			t.Fatalf("%d bytes unpacked", len(got))
+		}
+		want, werr := io.ReadAll(s2.NewReader(bytes.NewReader(data), s2.ReaderMaxBlockSize(4<<20)))
+		if werr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("unpacked %d bytes; s2.Reader %d bytes, %v", len(got), len(want), werr)
+		}
+	})
 }

@@ -214,7 +214,9 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
-		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: Pack(s.opt.Codec, lines), Packed: true, TooLong: tooLong}
+		// Packed into a pooled buffer: the stream (or the processor) has
+		// copied what it keeps by the time send returns.
+		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: PackTo(packBufs.get()[:0], s.opt.Codec, lines), Packed: true, TooLong: tooLong}
 		tooLong = 0
 		var err error
 		if s.pub != nil {
@@ -222,6 +224,7 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		} else {
 			_, err = s.proc.Process(ctx, m)
 		}
+		packBufs.put(m.Data[:0])
 		if err != nil {
 			return err
 		}
