@@ -375,20 +375,22 @@ func valuesRows(row string, n int) string {
 }
 
 // latestAlerts reads, for each key, the alert of org last seen latest
-// among those last seen at or after since. A row-value IN list is what
-// SQLite parses fastest of the forms both engines take; it reads each key
-// through the monitor_alerts_key index.
+// among those last seen at or after since. The keys are a VALUES list
+// joined to the alerts: SQLite, told by CROSS JOIN to read the keys first,
+// looks each up in the monitor_alerts_key index; PostgreSQL plans the
+// join by its statistics. (A row-value IN list, which PostgreSQL turns
+// into a semi-join, took it 20 ms for 100 keys on a new table.)
 func latestAlerts(ctx context.Context, tx *Tx, orgID string, keys []alertKey, since int64) (map[alertKey]monitor.Alert, error) {
 	latest := make(map[alertKey]monitor.Alert, len(keys))
 	err := inChunks(len(keys), func(lo, hi int) error {
 		n := padded(hi - lo)
 		args := make([]any, 0, 2*n+2)
-		args = append(args, orgID, since)
 		for _, k := range keys[lo:hi] {
 			args = append(args, k.indicatorID, k.value)
 		}
-		rows, err := tx.queryS(ctx, `SELECT `+alertCols+` FROM monitor_alerts WHERE org_id = ? AND last_seen >= ?
-			AND (indicator_id, value) IN (VALUES `+valuesRows(`(?, ?)`, n)+`)`, pad(args, n-(hi-lo), "", "")...)
+		args = append(pad(args, n-(hi-lo), "", ""), orgID, since)
+		rows, err := tx.queryS(ctx, `SELECT `+alertColsA+` FROM (VALUES `+valuesRows(`(?, ?)`, n)+`) AS k
+			CROSS JOIN monitor_alerts a WHERE a.org_id = ? AND a.indicator_id = k.column1 AND a.value = k.column2 AND a.last_seen >= ?`, args...)
 		if err != nil {
 			return tx.mapErr(err, "alerts of the batch")
 		}
@@ -469,6 +471,18 @@ func linkAlerts(ctx context.Context, tx *Tx, batchID string, ids []string) error
 
 const alertCols = `id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count, first_seen, last_seen,
 	severity, score, incident, created_at`
+
+// alertColsA is alertCols of the alerts named a.
+var alertColsA = qualify("a", alertCols)
+
+// qualify prefixes each column of a comma-separated list with table.
+func qualify(table, cols string) string {
+	fs := strings.Split(cols, ",")
+	for i, c := range fs {
+		fs[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(fs, ", ")
+}
 
 func scanAlert(sc interface{ Scan(...any) error }) (monitor.Alert, error) {
 	var a monitor.Alert
