@@ -43,9 +43,9 @@ func testMonitorSameKey(t *testing.T, db *store.DB) {
 			hit("192.0.2.1", 2, t0, t0.Add(time.Second), 3, 50),
 			hit("192.0.2.2", 1, t0, t0, 3, 50),
 			hit("192.0.2.1", 3, t0.Add(-10*time.Minute), t0.Add(5*time.Minute), 2, 60),
-			// Three hours later than the first hit of .3: a new alert,
-			// which the next hit (within the window of both) joins, being
-			// the latest of the key.
+			// Three hours after the first hit of .3: a new alert, which
+			// the next hit joins (the latest alert of the key in its
+			// window; the first one is not).
 			hit("192.0.2.3", 1, t0, t0, 3, 50),
 			hit("192.0.2.3", 1, t0.Add(3*time.Hour), t0.Add(3*time.Hour), 3, 50),
 			hit("192.0.2.3", 1, t0.Add(150*time.Minute), t0.Add(150*time.Minute), 3, 50),
