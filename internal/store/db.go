@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/errs"
@@ -54,6 +55,69 @@ type DB struct {
 	log     *slog.Logger
 	closers []func() error // run by Close, last first
 	grown   statsDebt      // intel rows written since the planner's statistics were refreshed
+	shared  sharedStmts    // prepared on the write pool, for every transaction (Tx.execS)
+}
+
+// sharedStmts are statements prepared once on the write pool and used by
+// the transactions that run them (Tx.execS, Tx.queryS), so that SQLite
+// parses them once rather than in every transaction; a 100-row VALUES
+// list takes longer to parse than to run.
+type sharedStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxShared bounds the statements kept: a caller with ever new query
+// texts gets them parsed each time, not kept forever.
+const maxShared = 256
+
+func (s *sharedStmts) get(query string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[query]
+}
+
+// prepare prepares the queries not kept yet. It must not run inside a
+// transaction: with SQLite's single write connection, preparing on the
+// pool would wait for the transaction's own connection.
+func (s *sharedStmts) prepare(ctx context.Context, db *DB, queries []string) {
+	for _, q := range queries {
+		s.mu.Lock()
+		kept, full := s.m[q] != nil, len(s.m) >= maxShared
+		s.mu.Unlock()
+		if full {
+			return
+		}
+		if kept {
+			continue
+		}
+		st, err := db.write.PrepareContext(ctx, db.d.Rebind(q))
+		if err != nil {
+			return // parsed per transaction until a later one prepares it
+		}
+		s.mu.Lock()
+		if s.m == nil {
+			s.m = map[string]*sql.Stmt{}
+		}
+		if s.m[q] == nil && len(s.m) < maxShared {
+			s.m[q], st = st, nil
+		}
+		s.mu.Unlock()
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (s *sharedStmts) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	for q, st := range s.m {
+		err = errors.Join(err, st.Close())
+		delete(s.m, q)
+	}
+	return err
 }
 
 // OnClose adds fn to what Close runs before it closes the pools (a dialect's
@@ -79,7 +143,7 @@ func (db *DB) Close() error {
 	for i := len(db.closers) - 1; i >= 0; i-- {
 		err = errors.Join(err, db.closers[i]())
 	}
-	err = errors.Join(err, db.write.Close())
+	err = errors.Join(err, db.shared.close(), db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -97,8 +161,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // Tx is one transaction; it implements every domain's Tx interface.
 type Tx struct {
 	ops
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // prepared in this transaction (closed with it)
+	db     *DB
+	tx     *sql.Tx
+	stmts  map[string]*sql.Stmt // prepared in this transaction, or shared ones bound to it (closed with it)
+	unkept []string             // shared statements to prepare once the transaction is over
 }
 
 // prepared returns query prepared in the transaction, once: for
@@ -138,6 +204,55 @@ func (tx *Tx) queryRowP(ctx context.Context, query string, args ...any) rowScann
 	return st.QueryRowContext(ctx, args...)
 }
 
+// shared returns query as a statement of the DB's shared ones bound to
+// the transaction; a query not shared yet is prepared in the transaction
+// and shared once the transaction is over.
+func (tx *Tx) shared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := tx.stmts[query]; st != nil {
+		return st, nil
+	}
+	st := tx.db.shared.get(query)
+	if st == nil {
+		tx.unkept = append(tx.unkept, query)
+		return tx.prepared(ctx, query)
+	}
+	st = tx.tx.StmtContext(ctx, st)
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
+// execS is exec through shared: for the statements of a kind of
+// transaction that runs often (applying a batch of sensor events).
+func (tx *Tx) execS(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := tx.shared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryS is query through shared.
+func (tx *Tx) queryS(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := tx.shared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRowS is queryRow through shared; a failed prepare shows as the
+// row's error.
+func (tx *Tx) queryRowS(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := tx.shared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 type rowScanner interface{ Scan(...any) error }
 
 type errRow struct{ err error }
@@ -157,15 +272,17 @@ func (db *DB) TransactSQL(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return errs.Wrap(err, "begin")
 	}
-	tx := &Tx{ops: ops{q: stx, d: db.d, tx: stx}, tx: stx}
-	if err := fn(tx); err != nil {
+	tx := &Tx{ops: ops{q: stx, d: db.d, tx: stx}, db: db, tx: stx}
+	err = fn(tx)
+	if err != nil {
 		_ = stx.Rollback()
-		return err
+	} else if err = stx.Commit(); err != nil {
+		err = db.mapErr(err, "commit")
 	}
-	if err := stx.Commit(); err != nil {
-		return db.mapErr(err, "commit")
+	if len(tx.unkept) > 0 && ctx.Err() == nil {
+		db.shared.prepare(ctx, db, tx.unkept)
 	}
-	return nil
+	return err
 }
 
 // querier is what *sql.DB and *sql.Tx share.

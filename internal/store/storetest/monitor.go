@@ -20,6 +20,121 @@ func RunMonitor(t *testing.T, open Opener) {
 	t.Run("Batches", func(t *testing.T) { testMonitorBatches(t, open(t)) })
 	t.Run("ConcurrentBatches", func(t *testing.T) { testMonitorConcurrent(t, open(t)) })
 	t.Run("LateJoin", func(t *testing.T) { testMonitorLateJoin(t, open(t)) })
+	t.Run("SameKeyInBatch", func(t *testing.T) { testMonitorSameKey(t, open(t)) })
+	t.Run("ManyHits", func(t *testing.T) { testMonitorManyHits(t, open(t)) })
+}
+
+// testMonitorSameKey applies a batch with several hits of one key (two
+// versions of one indicator match the same value): each hit joins what
+// the hits before it opened or widened, as if applied one by one, and the
+// alert is linked to the batch once.
+func testMonitorSameKey(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, _ := monitorOrgs(t, db)
+	if err := m.CreateSensor(ctx, sensor("sa", a.ID, "a"), "hsa", rec()); err != nil {
+		t.Fatal(err)
+	}
+	hit := func(value string, n int64, first, last time.Time, sev int, score float64) monitor.Hit {
+		return monitor.Hit{IndicatorID: "indicator--1", Kind: "ip", Value: value, Observed: value, Count: n, First: first, Last: last, Severity: sev, Score: score}
+	}
+	b := monitor.Batch{ID: "k1", SensorID: "sa", OrgID: a.ID, ReceivedAt: t0, ProcessedAt: t0, Events: 5, Window: time.Hour,
+		Raw: []byte("gz"), Expires: t0.Add(time.Hour), Hits: []monitor.Hit{
+			hit("192.0.2.1", 2, t0, t0.Add(time.Second), 3, 50),
+			hit("192.0.2.2", 1, t0, t0, 3, 50),
+			hit("192.0.2.1", 3, t0.Add(-10*time.Minute), t0.Add(5*time.Minute), 2, 60),
+			// Three hours after the first hit of .3: a new alert, which
+			// the next hit joins (the latest alert of the key in its
+			// window; the first one is not).
+			hit("192.0.2.3", 1, t0, t0, 3, 50),
+			hit("192.0.2.3", 1, t0.Add(3*time.Hour), t0.Add(3*time.Hour), 3, 50),
+			hit("192.0.2.3", 1, t0.Add(150*time.Minute), t0.Add(150*time.Minute), 3, 50),
+		}}
+	ok, al, err := m.ApplyBatch(ctx, b)
+	if !ok || err != nil || len(al) != 6 {
+		t.Fatalf("apply: %v %v %+v", ok, err, al)
+	}
+	if al[0].ID != al[2].ID || al[0].Count != 2 || al[1].ID == al[0].ID || al[1].Count != 1 {
+		t.Fatalf("same key: %+v", al[:3])
+	}
+	if j := al[2]; j.Count != 5 || !j.FirstSeen.Equal(t0.Add(-10*time.Minute)) || !j.LastSeen.Equal(t0.Add(5*time.Minute)) || j.Severity != 2 || j.Score != 60 {
+		t.Fatalf("joined within the batch: %+v", j)
+	}
+	if al[3].ID == al[4].ID || al[5].ID != al[4].ID || al[5].Count != 2 || !al[5].FirstSeen.Equal(t0.Add(150*time.Minute)) || al[3].Count != 1 {
+		t.Fatalf("past the window within the batch: %+v", al[3:])
+	}
+	if got, err := m.Alert(ctx, al[0].ID); err != nil || got.Count != 5 || got.Severity != 2 || !got.FirstSeen.Equal(t0.Add(-10*time.Minute)) {
+		t.Fatalf("stored %+v %v", got, err)
+	}
+	if raw, err := m.AlertRaw(ctx, al[0].ID, 10); err != nil || len(raw) != 1 {
+		t.Fatalf("raw of the alert: %d %v", len(raw), err)
+	}
+	all, _ := m.Alerts(ctx, monitor.AlertFilter{OrgIDs: []string{a.ID}})
+	if len(all) != 4 {
+		t.Fatalf("%d alerts; want 4", len(all))
+	}
+	// The next batch joins the latest of each key.
+	b2 := b
+	b2.ID, b2.Hits = "k2", []monitor.Hit{hit("192.0.2.3", 1, t0.Add(3*time.Hour), t0.Add(3*time.Hour), 3, 50), hit("192.0.2.1", 1, t0, t0, 3, 50)}
+	if ok, al2, err := m.ApplyBatch(ctx, b2); !ok || err != nil || len(al2) != 2 || al2[0].ID != al[4].ID || al2[0].Count != 3 || al2[1].ID != al[0].ID || al2[1].Count != 6 {
+		t.Fatalf("next batch: %v %v %+v", ok, err, al2)
+	}
+}
+
+// testMonitorManyHits applies batches of more hits than a statement
+// carries at once: every hit gets its alert, in order, and the second
+// batch joins them all.
+func testMonitorManyHits(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, _ := monitorOrgs(t, db)
+	if err := m.CreateSensor(ctx, sensor("sa", a.ID, "a"), "hsa", rec()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 2500
+	batch := func(id string, at time.Time, from int) monitor.Batch {
+		b := monitor.Batch{ID: id, SensorID: "sa", OrgID: a.ID, ReceivedAt: at, ProcessedAt: at, Events: n, Window: time.Hour}
+		for i := range n {
+			v := fmt.Sprintf("10.%d.%d.%d", (from+i)>>16, (from+i)>>8&255, (from+i)&255)
+			b.Hits = append(b.Hits, monitor.Hit{IndicatorID: "indicator--m", Kind: "ip", Value: v, Observed: v, Count: 1, First: at, Last: at, Severity: 3, Score: 40})
+		}
+		return b
+	}
+	ok, al, err := m.ApplyBatch(ctx, batch("m1", t0, 0))
+	if !ok || err != nil || len(al) != n {
+		t.Fatalf("first: %v %v %d alerts", ok, err, len(al))
+	}
+	// Half the values again, half new.
+	ok, al2, err := m.ApplyBatch(ctx, batch("m2", t0.Add(time.Minute), n/2))
+	if !ok || err != nil || len(al2) != n {
+		t.Fatalf("second: %v %v %d alerts", ok, err, len(al2))
+	}
+	b1 := batch("m1", t0, 0)
+	ids := map[string]bool{}
+	for i, x := range al {
+		if x.Value != b1.Hits[i].Value || x.Count != 1 || ids[x.ID] {
+			t.Fatalf("first, hit %d: %+v", i, x)
+		}
+		ids[x.ID] = true
+	}
+	for i, x := range al2 {
+		if i < n/2 && (x.ID != al[n/2+i].ID || x.Count != 2 || !x.LastSeen.Equal(t0.Add(time.Minute))) {
+			t.Fatalf("second, hit %d joined %+v; want %s", i, x, al[n/2+i].ID)
+		}
+		if i >= n/2 && (ids[x.ID] || x.Count != 1) {
+			t.Fatalf("second, hit %d: %+v", i, x)
+		}
+		ids[x.ID] = true
+	}
+	top, err := m.TopIndicators(ctx, []string{a.ID}, t0, 2*n)
+	if err != nil || len(top) != n+n/2 {
+		t.Fatalf("%d values alerted, %v; want %d", len(top), err, n+n/2)
+	}
+	for _, x := range top {
+		if x.Alerts != 1 {
+			t.Fatalf("value with %d alerts: %+v", x.Alerts, x)
+		}
+	}
 }
 
 // testMonitorLateJoin applies a batch whose hit came before the alert's
