@@ -36,9 +36,12 @@ func TestLookup(t *testing.T) {
 		{Email, "Bad@Evil.Example", 14},
 		{JA3, "e7d705a3286e19ea42f587b344ee6865", 15},
 		{UserAgent, "EvilBot/1.0", 16},
+		{Domain, "l8.l9.deep.example", 17}, // the eighth parent of the name below
+		{Domain, "l9.deep.example", 18},    // the ninth
+		{Domain, "l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", 19},
 	})
-	if s.Len() != 15 {
-		t.Errorf("Len = %d, want 15", s.Len())
+	if s.Len() != 18 {
+		t.Errorf("Len = %d, want 18", s.Len())
 	}
 	tests := []struct {
 		k    Kind
@@ -57,6 +60,11 @@ func TestLookup(t *testing.T) {
 		{Domain, "EVIL.example.", []string{"10:evil.example", "11:example"}},
 		{Domain, "notevil.example", []string{"11:example"}},
 		{Domain, "example.com", nil},
+		// Names are probed eight labels at a time: parents past the
+		// eighth are found, in order.
+		{Domain, "x.l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", []string{"19:l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", "17:l8.l9.deep.example", "18:l9.deep.example", "11:example"}},
+		{Domain, "l7.l8.l9.deep.example", []string{"17:l8.l9.deep.example", "18:l9.deep.example", "11:example"}},
+		{Domain, "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.evil.example", []string{"10:evil.example", "11:example"}},
 		{URL, "http://evil.example/x", []string{"12:http://evil.example/x"}},
 		{URL, "http://evil.example/y", nil},
 		{Hash, "d41d8cd98f00b204e9800998ecf8427e", []string{"13:d41d8cd98f00b204e9800998ecf8427e"}},
