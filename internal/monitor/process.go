@@ -196,8 +196,18 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	// that came uncompressed is compressed here.
 	lines, raw, err := p.unpack(m)
 	if err != nil {
-		p.opt.Log.WarnContext(ctx, "batch that does not decompress dropped", "batch", m.ID, "sensor", m.SensorID, "err", err)
-		return Result{}, nil
+		// Not data this hub's ingest wrote (a foreign publisher on an
+		// external stream, or damage): redelivering would not help. It
+		// shows on the sensor's health as one rejected batch.
+		p.opt.Log.WarnContext(ctx, "batch that does not decompress rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
+		b.Rejected++
+		b.Reasons["undecodable batch"]++
+		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
+		applied, _, err := p.st.ApplyBatch(ctx, b)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Applied: applied, Rejected: b.Rejected}, nil
 	}
 	if m.Packed {
 		defer p.release(lines)
