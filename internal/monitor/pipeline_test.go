@@ -19,7 +19,6 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/policy"
-	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
 // TestPipeline runs ingest → JetStream → processing on the embedded
@@ -36,16 +35,8 @@ func TestPipeline(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
-			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db, org := newDB(t)
 			sys := identity.System("test")
-			org, err := identity.NewService(db, nil).CreateOrg(ctx, sys, identity.Org{Slug: "mof", Name: "MoF", NameJA: "財務省", Kind: identity.KindGovernment, Tier: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
 			b, err := bus.Open(ctx, bo)
 			if err != nil {
 				t.Fatal(err)

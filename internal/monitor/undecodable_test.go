@@ -1,13 +1,11 @@
 package monitor_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
-	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
 // TestUndecodableBatch: a message whose data does not decompress is not
@@ -15,16 +13,8 @@ import (
 // rejected batch with the reason, once however often it is delivered.
 func TestUndecodableBatch(t *testing.T) {
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, org := newDB(t)
 	sys := identity.System("test")
-	org, err := identity.NewService(db, nil).CreateOrg(ctx, sys, identity.Org{Slug: "mof", Name: "MoF", NameJA: "財務省", Kind: identity.KindGovernment, Tier: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	proc := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{})
 	svc := monitor.NewService(db.Monitor(), db, nil, proc, monitor.Options{})
 	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
