@@ -210,6 +210,14 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 	return nil
 }
 
+// MaxMessageBytes is the largest batch the server takes: its max_payload
+// (1 MB unless an external server's administrator set more) and the
+// stream's largest message, less room for headers. It makes the Bus a
+// monitor.SizeLimited: ingest splits batches that pack larger.
+func (b *Bus) MaxMessageBytes() int {
+	return int(min(b.nc.MaxPayload(), int64(monitor.MaxBatchBytes+2<<20))) - 16<<10
+}
+
 // overCapacity reports whether the stream holds more than MaxBacklog
 // bytes, asking the server at most every 200 ms.
 func (b *Bus) overCapacity(ctx context.Context) (bool, error) {

@@ -146,3 +146,68 @@ func TestPipeline(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchLargerThanTheServerTakes: a NATS server takes 1 MB messages
+// unless configured otherwise; lines that do not compress and pack larger
+// go in several messages, and every line is processed once.
+func TestBatchLargerThanTheServerTakes(t *testing.T) {
+	u := os.Getenv("KYOJO_TEST_NATS")
+	if u == "" {
+		t.Skip("KYOJO_TEST_NATS is not set: needs a NATS server with its default max_payload (nats://127.0.0.1:4222)")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	db, org := newDB(t)
+	b, err := bus.Open(ctx, bus.Options{URL: u, Stream: fmt.Sprintf("KYOJO_LARGE_%d", time.Now().UnixNano())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	defer b.DeleteStream(context.Background())
+	if b.MaxMessageBytes() >= monitor.MaxBatchBytes {
+		t.Skipf("this server takes %d-byte messages: nothing to split", b.MaxMessageBytes())
+	}
+	proc := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{})
+	svc := monitor.NewService(db.Monitor(), db, b, proc, monitor.Options{})
+	sys := identity.System("test")
+	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Consume(cctx, func(ctx context.Context, m monitor.Message) error { _, err := proc.Process(ctx, m); return err })
+	}()
+	defer func() { stop(); <-done }()
+	// 6 MB of lines whose payload is random hex: S2 halves it at best.
+	var body strings.Builder
+	rnd := make([]byte, 100)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for i := range 20000 {
+		for j := range rnd {
+			rnd[j] = byte(i*31 + j*7 + (i*j)%251)
+		}
+		sum := sha256.Sum256(rnd)
+		sum2 := sha256.Sum256(sum[:])
+		sum3 := sha256.Sum256(sum2[:])
+		fmt.Fprintf(&body, `{"timestamp":"%s","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","x":"%x%x%x"}`+"\n", now, sum, sum2, sum3)
+	}
+	rc, err := svc.Ingest(ctx, sn, []byte(body.String()), "")
+	if err != nil || rc.Lines != 20000 || len(rc.Batches) < 4 {
+		t.Fatalf("%+v %v", rc, err)
+	}
+	for {
+		s, err := svc.Sensor(ctx, sys, sn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Health.Events == 20000 && s.Health.Rejected == 0 {
+			return
+		}
+		if s.Health.Events > 20000 || ctx.Err() != nil {
+			t.Fatalf("health %+v", s.Health)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

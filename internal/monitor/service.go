@@ -205,18 +205,41 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 	var tooLong int64
 	zeek := sn.Format == parse.FormatZeek
 	prefix := bytes.Clone(h.lines)
-	send := func(lines []byte, n int) error {
+	maxMsg := 0
+	if l, ok := s.pub.(SizeLimited); ok {
+		maxMsg = l.MaxMessageBytes()
+	}
+	var send func(lines []byte, n int) error
+	send = func(lines []byte, n int) error {
 		if n == 0 && tooLong == 0 {
 			return nil
 		}
+		pre := 0 // bytes of Zeek headers put in front of lines
 		if zeek && len(prefix) > 0 && (len(lines) == 0 || lines[0] != '#') {
-			lines = append(prefix, lines...)
+			lines, pre = append(prefix, lines...), len(prefix)
+		}
+		// Packed into a pooled buffer: the stream (or the processor) has
+		// copied what it keeps by the time send returns.
+		packed := PackTo(packBufs.get()[:0], s.opt.Codec, lines)
+		if maxMsg > 0 && len(packed) > maxMsg {
+			// Larger packed than the stream takes (lines that do not
+			// compress, a server with a small max_payload): halves, or a
+			// line that cannot travel alone counted as too long.
+			packBufs.put(packed[:0])
+			if n <= 1 {
+				tooLong += int64(n)
+				return nil
+			}
+			mid := pre + splitLines(lines[pre:])
+			first := bytes.Count(lines[pre:mid], []byte{'\n'})
+			if err := send(lines[:mid], first); err != nil {
+				return err
+			}
+			return send(lines[mid:], n-first)
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
-		// Packed into a pooled buffer: the stream (or the processor) has
-		// copied what it keeps by the time send returns.
-		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: PackTo(packBufs.get()[:0], s.opt.Codec, lines), Packed: true, TooLong: tooLong}
+		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: packed, Packed: true, TooLong: tooLong}
 		tooLong = 0
 		var err error
 		if s.pub != nil {
@@ -267,8 +290,30 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 	if err := send(body[start:], n); err != nil {
 		return rc, err
 	}
+	if err := send(nil, 0); err != nil { // lines found too long by the last send, if any
+		return rc, err
+	}
 	rc.Accepted = true
 	return rc, nil
+}
+
+// SizeLimited is a Publisher whose messages have a largest size (a NATS
+// server's max_payload): ingest splits batches whose packed form is larger.
+type SizeLimited interface {
+	MaxMessageBytes() int
+}
+
+// splitLines returns where to cut lines in two: after the newline nearest
+// the middle, so that both halves hold whole lines.
+func splitLines(lines []byte) int {
+	mid := len(lines) / 2
+	if i := bytes.IndexByte(lines[mid:], '\n'); i >= 0 && mid+i+1 < len(lines) {
+		return mid + i + 1
+	}
+	if i := bytes.LastIndexByte(lines[:mid], '\n'); i >= 0 {
+		return i + 1
+	}
+	return len(lines)
 }
 
 // IngestReader reads a (possibly gzip-compressed) stream and ingests it in

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,5 +115,67 @@ func TestIngestZeekHeaders(t *testing.T) {
 		if events == 0 {
 			t.Errorf("message %d has no events", i)
 		}
+	}
+}
+
+type smallPub struct {
+	fakePub
+	max   int
+	sizes []int
+}
+
+func (p *smallPub) MaxMessageBytes() int { return p.max }
+
+func (p *smallPub) Publish(ctx context.Context, m Message) error {
+	if len(m.Data) > p.max {
+		return fmt.Errorf("%d bytes published, the most is %d", len(m.Data), p.max)
+	}
+	p.sizes = append(p.sizes, len(m.Data))
+	return p.fakePub.Publish(ctx, m)
+}
+
+// TestIngestSplitsToFitTheStream: lines that pack larger than the stream
+// takes go in halves, in order, every line once; a line that cannot
+// travel alone is counted as too long.
+func TestIngestSplitsToFitTheStream(t *testing.T) {
+	rnd := rand.NewChaCha8([32]byte{7})
+	var body bytes.Buffer
+	for i := range 2000 {
+		b := make([]byte, 60)
+		rnd.Read(b)
+		fmt.Fprintf(&body, `{"n":%d,"x":"%x"}`+"\n", i, b)
+	}
+	pub := &smallPub{max: 40 << 10}
+	s := NewService(nil, nil, pub, nil, Options{})
+	sn := Sensor{ID: "s1", Format: parse.FormatEVE}
+	rc, err := s.Ingest(t.Context(), sn, body.Bytes(), "")
+	if err != nil || rc.Lines != 2000 || len(pub.msgs) < 6 {
+		t.Fatalf("%+v %v; %d messages", rc, err, len(pub.msgs))
+	}
+	var got []byte
+	for _, m := range pub.msgs {
+		got = append(got, m.Data...)
+	}
+	if !bytes.Equal(got, body.Bytes()) {
+		t.Fatal("the lines did not arrive whole and in order")
+	}
+	// The same body again: the same messages (ids from the lines).
+	pub2 := &smallPub{max: 40 << 10}
+	rc2, _ := NewService(nil, nil, pub2, nil, Options{}).Ingest(t.Context(), sn, body.Bytes(), "")
+	if !slices.Equal(rc.Batches, rc2.Batches) {
+		t.Fatal("splitting is not deterministic")
+	}
+	// One line larger than a message can be, between two small ones.
+	huge := make([]byte, 30<<10)
+	rnd.Read(huge)
+	one := []byte(`{"a":1}` + "\n" + fmt.Sprintf(`{"x":"%x"}`, huge) + "\n" + `{"b":2}` + "\n")
+	pub3 := &smallPub{max: 40 << 10}
+	rc3, err := NewService(nil, nil, pub3, nil, Options{}).Ingest(t.Context(), sn, one, "")
+	var tooLong int64
+	for _, m := range pub3.msgs {
+		tooLong += m.TooLong
+	}
+	if err != nil || rc3.Lines != 2 || tooLong != 1 {
+		t.Fatalf("%+v %v: %d too long", rc3, err, tooLong)
 	}
 }
