@@ -34,6 +34,8 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
 	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/policy"
+	"github.com/kyojo-hub/kyojo/internal/store"
+	"github.com/kyojo-hub/kyojo/internal/store/postgres"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
@@ -46,7 +48,8 @@ func main() {
 	allocprofile := flag.String("allocprofile", "", "write a profile of what the end-to-end run allocated to this file")
 	codec := flag.String("codec", "s2", "how batches are compressed: s2 or zstd")
 	gogc := flag.String("gc-percent", "", "GOGC as kyojo serve sets it (default 400, as the hub's; the GOGC environment variable wins)")
-	rawIn := flag.String("event-store", "files", "where raw batches are kept: files (segment files, the default with SQLite) or db (in SQLite)")
+	dbURL := flag.String("db", "", "PostgreSQL to run against (postgres://…; an empty database: the run leaves its rows), instead of SQLite in a temporary directory")
+	rawIn := flag.String("event-store", "", "where raw batches are kept: files (segment files; the default with SQLite) or db (in the database; the default with -db)")
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
 	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
@@ -67,7 +70,12 @@ func main() {
 	fmt.Printf("garbage collector as kyojo serve sets it: %s\n", gc)
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "kyojo.db"), nil)
+	var db *store.DB
+	if *dbURL != "" {
+		db, err = postgres.Open(ctx, *dbURL, nil)
+	} else {
+		db, err = sqlite.Open(ctx, filepath.Join(dir, "kyojo.db"), nil)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -201,7 +209,7 @@ func main() {
 	}
 	defer b.Close()
 	opt := monitor.Options{Codec: *codec}
-	if *rawIn != "db" {
+	if *rawIn == "files" || *rawIn == "" && *dbURL == "" {
 		rl, err := rawlog.Open(filepath.Join(dir, "raw"))
 		if err != nil {
 			log.Fatal(err)
@@ -286,8 +294,8 @@ func main() {
 	for _, a := range alerts {
 		alertHits += a.Count
 	}
-	fmt.Printf("end to end (ingest → JetStream → parse, match, alerts in SQLite): %d events in %v (all published after %v): %.0f events/s\n",
-		events.Load(), el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
+	fmt.Printf("end to end (ingest → JetStream → parse, match, alerts in %s): %d events in %v (all published after %v): %.0f events/s\n",
+		db.Dialect(), events.Load(), el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
 	fmt.Printf("CPU time: end to end %.2f s, parse only %.2f s: the pipeline costs %.2fx parsing (needs <= 2 for the ratio on a machine with nothing else running)\n",
 		e2eCPU.Seconds(), parseCPU.Seconds(), e2eCPU.Seconds()/parseCPU.Seconds())
 	fmt.Printf("  of which in the kernel %.2f s; %d page faults\n",
