@@ -34,7 +34,7 @@ func TestGSOCView(t *testing.T) {
 	wantStatus(t, "bad sensor", code, http.StatusUnprocessableEntity, body)
 
 	line := `{"timestamp":"` + time.Now().UTC().Format(time.RFC3339) + `","event_type":"fileinfo","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","fileinfo":{"sha256":"` + strings.Repeat("AB", 32) + `"}}`
-	req, _ := http.NewRequest("POST", h.URL+"/api/v1/ingest", strings.NewReader(line))
+	req, _ := http.NewRequest("POST", h.URL+"/api/v1/ingest", strings.NewReader(line+"\n{\"broken\n"))
 	req.Header.Set("Authorization", "Bearer "+tok)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != 202 {
@@ -44,7 +44,16 @@ func TestGSOCView(t *testing.T) {
 
 	code, body, _ = bob.get("/gsoc")
 	wantStatus(t, "gsoc as bob", code, 200, body)
-	wantContains(t, "bob's alerts", body, strings.Repeat("ab", 32), "mof-proxy", "霞が関")
+	wantContains(t, "bob's alerts", body, strings.Repeat("ab", 32), "mof-proxy", "霞が関", "形式不正: 1")
+	// Rejection reasons are translated.
+	code, body, _ = bob.post("/lang", url.Values{"csrf": {bob.tok()}, "lang": {"en"}, "next": {"/gsoc"}})
+	if code >= 400 {
+		t.Fatalf("lang: %d %s", code, body)
+	}
+	code, body, _ = bob.get("/gsoc")
+	wantStatus(t, "gsoc in English", code, 200, body)
+	wantContains(t, "reason in English", body, "malformed: 1")
+	bob.post("/lang", url.Values{"csrf": {bob.tok()}, "lang": {"ja"}, "next": {"/gsoc"}})
 	alerts, err := h.Monitor.Alerts(t.Context(), h.Actor("bob"), monitor.AlertFilter{})
 	if err != nil || len(alerts) != 1 {
 		t.Fatalf("alerts: %v %v", alerts, err)

@@ -58,6 +58,14 @@ func funcs(cat catalogue, lang string) template.FuncMap {
 			}
 			return cat.t(lang, enum+"."+s)
 		},
+		// reason translates a sensor's rejection reason ("reason.<key>"),
+		// showing a reason the catalogue does not know as it is.
+		"reason": func(r string) string {
+			if s, ok := cat[lang]["reason."+r]; ok {
+				return s
+			}
+			return r
+		},
 		"name": func(v interface{ DisplayName(string) string }) string { return v.DisplayName(lang) },
 		"when": func(v any) string {
 			switch t := v.(type) {
