@@ -76,7 +76,7 @@ func PackTo(dst []byte, codec string, lines []byte) []byte {
 func PackBound(n int) int {
 	b := len(magicS2)
 	for n > 0 {
-		c := min(n, s2MaxChunk)
+		c := min(n, s2WriteChunk)
 		b += 8 + s2.MaxEncodedLen(c)
 		n -= c
 	}

@@ -29,6 +29,10 @@ const (
 	// s2MaxChunk is the most uncompressed data one chunk holds (s2's
 	// largest block size).
 	s2MaxChunk = 4 << 20
+	// s2WriteChunk is what packS2 puts in one chunk: on Suricata EVE,
+	// 256 KiB chunks compress as well as 4 MiB ones (6.3x) and decompress
+	// a quarter faster (4.8 against 3.8 GB/s on one core here).
+	s2WriteChunk = 256 << 10
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -43,7 +47,7 @@ func maskedCRC(b []byte) uint32 {
 func packS2(dst, lines []byte) []byte {
 	dst = append(dst, magicS2...)
 	for len(lines) > 0 {
-		n := min(len(lines), s2MaxChunk)
+		n := min(len(lines), s2WriteChunk)
 		chunk := lines[:n]
 		lines = lines[n:]
 		start := len(dst)
