@@ -130,12 +130,16 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 	return svc, stop, nil
 }
 
-// rawFiles opens the raw event segment files when the configuration keeps
-// raw events in files, and sets opt.RawFiles; nil when they go to the
-// database.
+// rawFiles opens the raw event segment files and sets opt.RawFiles when
+// the configuration keeps raw events in files, or when it keeps them in the
+// database but the data directory holds segments from before (then only
+// to read them, and for retention to delete them); nil otherwise.
 func rawFiles(cfg config.Config, opt *monitor.Options) (*rawlog.Log, error) {
 	if !cfg.RawEventFiles() {
-		return nil, nil
+		if _, err := os.Stat(cfg.RawEventDir()); err != nil {
+			return nil, nil
+		}
+		opt.RawFilesReadOnly = true
 	}
 	rl, err := rawlog.Open(cfg.RawEventDir())
 	if err != nil {

@@ -211,3 +211,54 @@ func TestBatchLargerThanTheServerTakes(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestRawFilesReadOnly: a hub that moves its raw events from files to the
+// database keeps new batches in the database and still serves the ones
+// kept in files before.
+func TestRawFilesReadOnly(t *testing.T) {
+	ctx := t.Context()
+	db, org := newDB(t)
+	rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	sys := identity.System("test")
+	at := time.Now().UTC().Format(time.RFC3339)
+	line := func(n int) []byte {
+		return fmt.Appendf(nil, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.0.%d","dns":{"rrname":"a.example"}}`+"\n", at, n)
+	}
+	before := monitor.Options{RawFiles: rl}
+	svc := monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, before), before)
+	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := svc.Ingest(ctx, sn, line(1), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := monitor.Options{RawFiles: rl, RawFilesReadOnly: true}
+	svc = monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, after), after)
+	now, err := svc.Ingest(ctx, sn, line(2), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id     string
+		inFile bool
+		want   []byte
+	}{{old.Batches[0], true, line(1)}, {now.Batches[0], false, line(2)}} {
+		row, err := db.Monitor().RawBatch(ctx, c.id)
+		if err != nil || (row.Ref.Segment != "") != c.inFile {
+			t.Fatalf("batch %s: segment %q, %v", c.id, row.Ref.Segment, err)
+		}
+		r, err := svc.RawBatch(ctx, sys, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := monitor.Unpack(nil, r.Data); err != nil || string(got) != string(c.want) {
+			t.Fatalf("batch %s reads back %q, %v", c.id, got, err)
+		}
+	}
+}

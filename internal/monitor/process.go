@@ -53,11 +53,14 @@ type Options struct {
 	Rules        []Rule // escalation rules; DefaultRules when nil
 	Codec        string // how batches are compressed (CodecS2, CodecZstd); default s2
 	// RawFiles keeps raw batches outside the store (rawlog.Log); nil: the
-	// store keeps them.
-	RawFiles  RawFiles
-	Sightings *Sightings // record alerts as STIX sightings; nil: not recorded
-	Now       func() time.Time
-	Log       *slog.Logger
+	// store keeps them. With RawFilesReadOnly the store keeps new ones and
+	// RawFiles only reads those kept in files before (a hub that moved its
+	// raw events into the database).
+	RawFiles         RawFiles
+	RawFilesReadOnly bool
+	Sightings        *Sightings // record alerts as STIX sightings; nil: not recorded
+	Now              func() time.Time
+	Log              *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -281,7 +284,7 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	}
 	b.Raw = raw
 	b.Record = batchRecord(b, c.sensor.Name, now)
-	if b.Record != nil && p.opt.RawFiles != nil {
+	if b.Record != nil && p.opt.RawFiles != nil && !p.opt.RawFilesReadOnly {
 		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
 			return Result{}, err // redelivered: a disk that fills now may not later
 		}
