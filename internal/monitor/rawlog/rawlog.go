@@ -38,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,7 +79,7 @@ type segment struct {
 	name    string // relative path
 	f       *os.File
 	size    int64 // bytes reserved so far
-	dirty   bool
+	dirty   atomic.Bool // written since the last sync (set once a write is done)
 	written time.Time
 	pending sync.WaitGroup // appends that reserved space and are writing
 }
@@ -118,7 +119,10 @@ func (l *Log) Append(orgID string, expires time.Time, batchID string, data []byt
 	if err != nil {
 		return Ref{}, err
 	}
-	defer s.pending.Done()
+	defer func() {
+		s.dirty.Store(true)
+		s.pending.Done()
+	}()
 	rec := make([]byte, headerSize+len(batchID), headerSize+len(batchID))
 	copy(rec, magic)
 	binary.BigEndian.PutUint32(rec[4:], uint32(len(data)))
@@ -166,7 +170,6 @@ func (l *Log) reserve(key string, size int64) (*segment, int64, error) {
 	}
 	off := s.size
 	s.size += size
-	s.dirty = true
 	s.written = time.Now()
 	s.pending.Add(1)
 	return s, off, nil
@@ -295,8 +298,7 @@ func (l *Log) syncOnce(idle time.Duration) {
 	l.mu.Lock()
 	var dirty []*segment
 	for k, s := range l.open {
-		if s.dirty {
-			s.dirty = false
+		if s.dirty.Swap(false) {
 			dirty = append(dirty, s)
 		} else if time.Since(s.written) > idle {
 			delete(l.open, k)

@@ -231,3 +231,32 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestIdleSegmentsClosed: a segment written to since the last round is
+// synced and kept open; one idle past the limit is closed, stays readable,
+// and the next append starts a new file.
+func TestIdleSegmentsClosed(t *testing.T) {
+	l, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	exp := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	first, _ := l.Append("o", exp, "a", []byte("1"))
+	l.syncOnce(0) // written since: synced, kept
+	second, _ := l.Append("o", exp, "b", []byte("2"))
+	if second.Segment != first.Segment {
+		t.Fatal("a segment written to was closed")
+	}
+	l.syncOnce(0)
+	l.syncOnce(0) // idle now: closed
+	third, _ := l.Append("o", exp, "c", []byte("3"))
+	if third.Segment == first.Segment {
+		t.Fatal("an idle segment stayed open")
+	}
+	for id, ref := range map[string]Ref{"a": first, "b": second, "c": third} {
+		if _, err := l.Read(ref, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
