@@ -284,6 +284,9 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	}
 	b.Raw = raw
 	b.Record = batchRecord(b, c.sensor.Name, now)
+	// Written before the transaction that refers to it: a batch delivered
+	// again, or a transaction that fails, leaves a record no row names,
+	// deleted with its day's folder.
 	if b.Record != nil && p.opt.RawFiles != nil && !p.opt.RawFilesReadOnly {
 		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
 			return Result{}, err // redelivered: a disk that fills now may not later
