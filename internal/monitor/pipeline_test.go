@@ -262,3 +262,45 @@ func TestRawFilesReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestAgainKeepsNothingTwice: a body ingested again (kyojo ingest
+// reading a file again) is not parsed again nor its raw events kept twice.
+func TestIngestAgainKeepsNothingTwice(t *testing.T) {
+	ctx := t.Context()
+	db, org := newDB(t)
+	dir := filepath.Join(t.TempDir(), "raw")
+	rl, err := rawlog.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	opt := monitor.Options{RawFiles: rl}
+	svc := monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, opt), opt)
+	sys := identity.System("test")
+	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Appendf(nil, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.0.1","dns":{"rrname":"a.example"}}`+"\n", time.Now().UTC().Format(time.RFC3339))
+	kept := func() int64 {
+		var n int64
+		filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				n += fi.Size()
+			}
+			return nil
+		})
+		return n
+	}
+	if _, err := svc.Ingest(ctx, sn, body, ""); err != nil {
+		t.Fatal(err)
+	}
+	once := kept()
+	if _, err := svc.Ingest(ctx, sn, body, ""); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := svc.Sensor(ctx, sys, sn.ID)
+	if once == 0 || kept() != once || s.Health.Events != 1 {
+		t.Fatalf("kept %d bytes, then %d; %d events", once, kept(), s.Health.Events)
+	}
+}

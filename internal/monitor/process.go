@@ -177,6 +177,13 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A batch processed before (a file read again by kyojo ingest, a
+	// redelivery) is not parsed again, nor its raw events kept twice.
+	if seen, err := p.st.BatchSeen(ctx, m.ID); err != nil {
+		return Result{}, err
+	} else if seen {
+		return Result{}, nil
+	}
 	now := p.opt.Now().UTC()
 	keep := p.opt.Retention
 	if p.opt.RetentionFor != nil {

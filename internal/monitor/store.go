@@ -28,6 +28,9 @@ type Store interface {
 	// and keeps b.Raw until b.Expires. A batch id applied before changes
 	// nothing and gives applied false. It returns the alerts touched.
 	ApplyBatch(ctx context.Context, b Batch) (applied bool, alerts []Alert, err error)
+	// BatchSeen reports whether a batch id was applied (and is still
+	// remembered: see store.BatchHorizon).
+	BatchSeen(ctx context.Context, batchID string) (bool, error)
 	// SetIncident records the incident an alert went to.
 	SetIncident(ctx context.Context, alertID, incidentID string) error
 	// Alerts returns alerts matching f, latest last_seen first.

@@ -144,6 +144,16 @@ func (m *Monitor) Sensors(ctx context.Context, orgIDs []string, now time.Time) (
 	return out, nil
 }
 
+// BatchSeen implements monitor.Store.
+func (m *Monitor) BatchSeen(ctx context.Context, batchID string) (bool, error) {
+	var one int
+	err := m.db.queryRow(ctx, `SELECT 1 FROM monitor_batches WHERE id = ?`, batchID).Scan(&one)
+	if err = m.db.mapErr(err, "batch"); errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // ApplyBatch implements monitor.Store.
 func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []monitor.Alert, error) {
 	var alerts []monitor.Alert

@@ -280,6 +280,12 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	}
 	al := apply(batch("b1", "sa", a.ID, t0, hit("198.51.100.7", 3, t0)), true)
 	apply(batch("b1", "sa", a.ID, t0, hit("198.51.100.7", 3, t0)), false) // redelivered: nothing counted
+	if seen, err := m.BatchSeen(ctx, "b1"); err != nil || !seen {
+		t.Fatalf("b1 seen: %v %v", seen, err)
+	}
+	if seen, err := m.BatchSeen(ctx, "b9"); err != nil || seen {
+		t.Fatalf("b9 seen: %v %v", seen, err)
+	}
 	al2 := apply(batch("b2", "sa", a.ID, t0.Add(30*time.Minute), hit("198.51.100.7", 2, t0.Add(30*time.Minute))), true)
 	if len(al) != 1 || len(al2) != 1 || al2[0].ID != al[0].ID || al2[0].Count != 5 || !al2[0].FirstSeen.Equal(t0) {
 		t.Fatalf("aggregation: %+v then %+v", al, al2)
