@@ -78,7 +78,7 @@ type Log struct {
 type segment struct {
 	name    string // relative path
 	f       *os.File
-	size    int64 // bytes reserved so far
+	size    int64       // bytes reserved so far
 	dirty   atomic.Bool // written since the last sync (set once a write is done)
 	written time.Time
 	pending sync.WaitGroup // appends that reserved space and are writing
