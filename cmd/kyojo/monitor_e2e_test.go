@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -58,6 +61,42 @@ func TestIngestCLI(t *testing.T) {
 	// With the default age limit the 2016 events are refused, and counted.
 	if out := kyojo(t, "", "ingest", "--data", data, "--sensor", id, filepath.Join(filepath.Dir(eve), "alert-testmyids.eve.json")); !strings.Contains(out, "events 0, rejected 1") {
 		t.Fatalf("old events: %s", out)
+	}
+
+	// The alerts, the raw lines behind one and its kept batch, as ana.
+	var alerts []struct{ ID, Value string }
+	if err := json.Unmarshal([]byte(kyojo(t, "", "alert", "list", "--data", data, "--user", "ana", "--json")), &alerts); err != nil || len(alerts) != 2 {
+		t.Fatalf("alert list: %v %v", alerts, err)
+	}
+	if out := kyojo(t, "", "alert", "list", "--data", data, "--user", "ana", "--since", "100000h", "--severity", "4"); !strings.Contains(out, "24.244.4.23") || !strings.Contains(out, "www.google.com") {
+		t.Fatalf("alert list table: %s", out)
+	}
+	var shown struct {
+		Events  []string
+		Batches []struct {
+			ID     string
+			SHA256 string
+		}
+	}
+	if err := json.Unmarshal([]byte(kyojo(t, "", "alert", "show", "--data", data, "--user", "ana", "--json", alerts[0].ID)), &shown); err != nil ||
+		len(shown.Events) != 2 || len(shown.Batches) != 1 || !strings.Contains(shown.Events[0], alerts[0].Value) {
+		t.Fatalf("alert show: %+v %v", shown, err)
+	}
+	raw := kyojo(t, "", "alert", "batch", "--data", data, "--user", "ana", shown.Batches[0].ID)
+	if sum := sha256.Sum256([]byte(raw)); hex.EncodeToString(sum[:]) != shown.Batches[0].SHA256 {
+		t.Fatal("the kept batch does not hash to what the alert lists (and the audit record holds)")
+	}
+	// Someone of another organisation sees none of it.
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "other", "--name", "Other Agency", "--kind", "government")
+	kyojo(t, "a long enough password\n", "user", "add", "--data", data, "--username", "oto", "--org", "other", "--role", "analyst", "--password-stdin")
+	if out := kyojo(t, "", "alert", "list", "--data", data, "--user", "oto", "--json"); strings.TrimSpace(out) != "[]" && strings.TrimSpace(out) != "null" {
+		t.Fatalf("another organisation lists: %s", out)
+	}
+	for _, args := range [][]string{{"show", alerts[0].ID}, {"batch", shown.Batches[0].ID}} {
+		cmd := exec.Command(binary, append([]string{"alert", args[0], "--data", data, "--user", "oto"}, args[1])...)
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no such") {
+			t.Fatalf("alert %s as another organisation: %v %s", args[0], err, out)
+		}
 	}
 }
 
