@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,13 +18,14 @@ const alertHelp = `Usage:
   kyojo alert list  --user NAME [--org H] [--since 24h] [--severity 1-4] [--kind K] [--sensor ID] [--limit N] [--json]
   kyojo alert show  --user NAME ID     the alert and the raw event lines behind it
   kyojo alert batch --user NAME BATCH  a kept batch of raw events, as stored (S2, zstd or gzip), to standard output
+  kyojo alert escalate --user NAME ID  send the alert to an incident (opened, or the open one it belongs to)
 
 GSOC alerts as a person sees them: the person's view and rights apply (an
 organisation's own alerts; every alert for the GSOC). Reads are audited as
 in the UI and the API.`
 
 func runAlert(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "show" && args[0] != "batch") {
+	if len(args) == 0 || !slices.Contains([]string{"list", "show", "batch", "escalate"}, args[0]) {
 		fmt.Fprintln(env.Stderr, alertHelp)
 		return errUsage
 	}
@@ -52,7 +54,7 @@ func runAlert(ctx context.Context, env *Env, args []string) error {
 	if *severity < 0 || *severity > 4 || *limit < 1 || *limit > 1000 || *since < 0 {
 		return fmt.Errorf("--severity is 1 to 4, --limit 1 to 1000, --since a positive duration")
 	}
-	svc, _, db, closeAll, err := openMonitor(ctx, env, cfg, false)
+	svc, _, db, closeAll, err := openMonitor(ctx, env, cfg, sub == "escalate")
 	if err != nil {
 		return err
 	}
@@ -65,7 +67,11 @@ func runAlert(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a := identity.ActorForOrg(u, o, policy.ScopeRead, identity.Actor{Remote: "cli", Via: "cli"})
+	scope := policy.ScopeRead
+	if sub == "escalate" {
+		scope = policy.ScopeWrite
+	}
+	a := identity.ActorForOrg(u, o, scope, identity.Actor{Remote: "cli", Via: "cli"})
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	switch sub {
@@ -114,6 +120,16 @@ func runAlert(ctx context.Context, env *Env, args []string) error {
 				k.ReceivedAt.UTC().Format(time.RFC3339), k.Bytes, k.SHA256)
 		}
 		fmt.Fprintf(env.Stdout, "%d raw event lines with %q:\n%s\n", len(lines), al.Observed, strings.Join(lines, "\n"))
+		return nil
+	case "escalate":
+		al, err := svc.Escalate(ctx, a, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return out.Encode(al)
+		}
+		fmt.Fprintf(env.Stdout, "alert %s is in incident %s\n", al.ID, al.Incident)
 		return nil
 	default: // batch
 		r, err := svc.RawBatch(ctx, a, fs.Arg(0))

@@ -36,7 +36,7 @@ var commands = []command{
 	{"ledger", "verify the evidence ledger or a forensic bundle (ledger verify)", runLedger},
 	{"sensor", "register or list monitoring sensors (sensor add | sensor list)", runSensor},
 	{"ingest", "match sensor logs from files against the intelligence (ingest --sensor ID FILE…)", runIngest},
-	{"alert", "GSOC alerts as a person sees them: alert list | show | batch", runAlert},
+	{"alert", "GSOC alerts as a person sees them: alert list | show | batch | escalate", runAlert},
 	{"partner", "federation partners: partner add | list | show | remove | sync", runPartner},
 	{"version", "print the version", runVersion},
 }

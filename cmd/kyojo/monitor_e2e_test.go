@@ -86,13 +86,22 @@ func TestIngestCLI(t *testing.T) {
 	if sum := sha256.Sum256([]byte(raw)); hex.EncodeToString(sum[:]) != shown.Batches[0].SHA256 {
 		t.Fatal("the kept batch does not hash to what the alert lists (and the audit record holds)")
 	}
+	// ana sends one to an incident by hand (the national centre exists to
+	// see every incident).
+	kyojo(t, "", "org", "add", "--data", data, "--slug", "ncc", "--name", "National Centre", "--kind", "government", "--tier", "1")
+	if out := kyojo(t, "", "alert", "escalate", "--data", data, "--user", "ana", alerts[1].ID); !strings.Contains(out, "is in incident ") {
+		t.Fatalf("alert escalate: %s", out)
+	}
+	if out := kyojo(t, "", "incident", "list", "--data", data, "--user", "ana"); !strings.Contains(out, "GSOC alert: ") {
+		t.Fatalf("no incident after escalating: %s", out)
+	}
 	// Someone of another organisation sees none of it.
 	kyojo(t, "", "org", "add", "--data", data, "--slug", "other", "--name", "Other Agency", "--kind", "government")
 	kyojo(t, "a long enough password\n", "user", "add", "--data", data, "--username", "oto", "--org", "other", "--role", "analyst", "--password-stdin")
 	if out := kyojo(t, "", "alert", "list", "--data", data, "--user", "oto", "--json"); strings.TrimSpace(out) != "[]" && strings.TrimSpace(out) != "null" {
 		t.Fatalf("another organisation lists: %s", out)
 	}
-	for _, args := range [][]string{{"show", alerts[0].ID}, {"batch", shown.Batches[0].ID}} {
+	for _, args := range [][]string{{"show", alerts[0].ID}, {"batch", shown.Batches[0].ID}, {"escalate", alerts[0].ID}} {
 		cmd := exec.Command(binary, append([]string{"alert", args[0], "--data", data, "--user", "oto"}, args[1])...)
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no such") {
 			t.Fatalf("alert %s as another organisation: %v %s", args[0], err, out)
