@@ -121,11 +121,17 @@ func ParseLimit(s string) (int64, error) {
 	return n << shift, nil
 }
 
-// available is the memory the process may use: the cgroup (v2) limit when
-// there is one, else the machine's; 0 when neither can be read.
+// available is the memory the process may use: the container's limit
+// (cgroup v2, or v1) when there is one below the machine's, else the
+// machine's; 0 when neither can be read.
 func available() int64 {
 	total := meminfo()
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// "max" (v2) or a huge number (v1) means no limit.
 		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && (total == 0 || n < total) {
 			return n
 		}
