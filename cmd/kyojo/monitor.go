@@ -8,8 +8,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kyojo-hub/kyojo/internal/bus"
 	"github.com/kyojo-hub/kyojo/internal/config"
@@ -30,22 +33,22 @@ import (
 // retention, and the syslog receiver when --syslog-listen is set. stop
 // ends them in order and waits.
 func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *evidence.Service, esc monitor.Escalator,
-	log *slog.Logger) (*monitor.Service, func(), error) {
+	log *slog.Logger) (*monitor.Service, func(), []prometheus.Collector, error) {
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.Data, Listen: cfg.NATSListen, Log: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	iopt, err := intelOptions(cfg)
 	if err != nil {
 		b.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	iv := intel.NewService(db.Intel(), db, iopt)
 	opt := monitor.Options{MaxAge: cfg.EventMaxAge, Codec: cfg.EventCodec, Log: log, Sightings: &monitor.Sightings{Intel: iv}, RetentionFor: eventRetention(ev)}
 	rl, err := rawFiles(cfg, &opt)
 	if err != nil {
 		b.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ind := monitor.NewIndicators()
 	ind.Decay = iopt.Decay
@@ -55,7 +58,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 		if rl != nil {
 			rl.Close()
 		}
-		return nil, nil, fmt.Errorf("matcher: %w", err)
+		return nil, nil, nil, fmt.Errorf("matcher: %w", err)
 	}
 	log.Info("matcher loaded", "indicators", ind.Current().Len(), "took", time.Since(start).String())
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, esc, opt)
@@ -110,7 +113,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 			if rl != nil {
 				rl.Close()
 			}
-			return nil, nil, fmt.Errorf("syslog: %w", err)
+			return nil, nil, nil, fmt.Errorf("syslog: %w", err)
 		}
 		log.Info("syslog receiving", "addr", sl.Addr())
 	}
@@ -127,7 +130,7 @@ func startMonitoring(ctx context.Context, cfg config.Config, db *store.DB, ev *e
 			}
 		}
 	}
-	return svc, stop, nil
+	return svc, stop, gsocMetrics(proc, ind, b), nil
 }
 
 // rawFiles opens the raw event segment files and sets opt.RawFiles when
@@ -415,4 +418,48 @@ the same file again counts nothing twice.`)
 			a.FirstSeen.Format(time.RFC3339), a.LastSeen.Format(time.RFC3339), inc)
 	}
 	return nil
+}
+
+// gsocMetrics are the monitoring pipeline's Prometheus metrics: what the
+// processor did, the matcher's size and age, and the stream's backlog.
+func gsocMetrics(proc *monitor.Processor, ind *monitor.Indicators, b *bus.Bus) []prometheus.Collector {
+	st := proc.Stats()
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	of := func(v *atomic.Int64) func() float64 { return func() float64 { return float64(v.Load()) } }
+	var mu sync.Mutex
+	var backlog float64
+	var asked time.Time
+	return []prometheus.Collector{
+		counter("kyojo_gsoc_batches_total", "Sensor batches processed and applied.", of(&st.Batches)),
+		counter("kyojo_gsoc_batches_skipped_total", "Sensor batches skipped as applied before (redelivered, a file read again).", of(&st.Skipped)),
+		counter("kyojo_gsoc_batches_failed_total", "Sensor batches whose processing failed; the stream delivers them again.", of(&st.Failed)),
+		counter("kyojo_gsoc_events_total", "Sensor events accepted.", of(&st.Events)),
+		counter("kyojo_gsoc_rejected_total", "Sensor lines (and undecodable batches) rejected; the reasons are on each sensor's health.", of(&st.Rejected)),
+		counter("kyojo_gsoc_hits_total", "Indicator hits in sensor events (alerts aggregate them).", of(&st.Hits)),
+		counter("kyojo_gsoc_busy_seconds_total", "Time spent processing batches, summed over workers.", func() float64 { return st.Busy().Seconds() }),
+		gauge("kyojo_gsoc_indicators", "Indicators in the compiled matcher.", func() float64 { return float64(ind.Current().Len()) }),
+		gauge("kyojo_gsoc_matcher_age_seconds", "Seconds since the matcher was last compiled in full.", func() float64 {
+			if built := ind.Current().Built; !built.IsZero() {
+				return time.Since(built).Seconds()
+			}
+			return 0
+		}),
+		gauge("kyojo_gsoc_backlog_batches", "Batches in the stream not yet processed (asked at most every 5 seconds).", func() float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Since(asked) > 5*time.Second {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				if n, err := b.Backlog(ctx); err == nil {
+					backlog, asked = float64(n), time.Now()
+				}
+			}
+			return backlog
+		}),
+	}
 }

@@ -236,6 +236,21 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if a := alertCount(t, h2.url, userTok); a != n {
 		t.Fatalf("alerts count %d hits for %d events", a, n)
 	}
+	// The pipeline's metrics: what this process applied, the matcher, an
+	// empty backlog.
+	code, body := get(t, h2.url+"/metrics", "")
+	m := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		var name string
+		var v float64
+		if _, err := fmt.Sscanf(line, "%s %g", &name, &v); err == nil && strings.HasPrefix(name, "kyojo_gsoc_") {
+			m[name] = v
+		}
+	}
+	if code != 200 || m["kyojo_gsoc_events_total"] < 1 || m["kyojo_gsoc_events_total"] != m["kyojo_gsoc_hits_total"] ||
+		m["kyojo_gsoc_batches_total"] < 1 || m["kyojo_gsoc_indicators"] != 3 || m["kyojo_gsoc_backlog_batches"] != 0 || m["kyojo_gsoc_busy_seconds_total"] <= 0 {
+		t.Fatalf("metrics %d: %v", code, m)
+	}
 	h2.stop(t)
 }
 

@@ -126,7 +126,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer inc.Close()
 	services.Incidents = inc
 	// GSOC alerts open or join incidents (by the rules, or by hand).
-	mon, stopMonitoring, err := startMonitoring(ctx, cfg, db, ev, incident.AlertEscalator{S: inc}, log)
+	mon, stopMonitoring, gsocCollectors, err := startMonitoring(ctx, cfg, db, ev, incident.AlertEscalator{S: inc}, log)
 	if err != nil {
 		return err
 	}
@@ -150,6 +150,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if rpzRT != nil && rpzRT.resolver != nil {
 		reg.MustRegister(rpzRT.resolver.Hits)
 	}
+	reg.MustRegister(gsocCollectors...)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)

@@ -100,6 +100,7 @@ type Processor struct {
 	mu    sync.Mutex // guards cache
 	cache map[string]cached
 	bufs  freeList[[]byte] // buffers for unpacked lines
+	stats Stats
 }
 
 type cached struct {
@@ -166,23 +167,30 @@ type Result struct {
 // Process processes one message. It returns an error only when the
 // message could not be applied (the store failed, the sensor is unknown):
 // then the caller redelivers it. Bad lines are counted, not errors.
-func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
+func (p *Processor) Process(ctx context.Context, m Message) (res Result, err error) {
+	start, hits := time.Now(), int64(0)
+	defer func() { p.stats.count(start, res, hits, err) }()
+	res, hits, err = p.process(ctx, m)
+	return res, err
+}
+
+func (p *Processor) process(ctx context.Context, m Message) (Result, int64, error) {
 	c, err := p.context(ctx, m.SensorID)
 	if errs.Is(err, errs.NotFound) {
 		// A sensor (or organisation) that no longer exists: redelivering
 		// would never help.
 		p.opt.Log.WarnContext(ctx, "batch of an unknown sensor dropped", "batch", m.ID, "sensor", m.SensorID)
-		return Result{}, nil
+		return Result{}, 0, nil
 	}
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	// A batch processed before (a file read again by kyojo ingest, a
 	// redelivery) is not parsed again, nor its raw events kept twice.
 	if seen, err := p.st.BatchSeen(ctx, m.ID); err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	} else if seen {
-		return Result{}, nil
+		return Result{}, 0, nil
 	}
 	now := p.opt.Now().UTC()
 	keep := p.opt.Retention
@@ -215,9 +223,9 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
 		applied, _, err := p.st.ApplyBatch(ctx, b)
 		if err != nil {
-			return Result{}, err
+			return Result{}, 0, err
 		}
-		return Result{Applied: applied, Rejected: b.Rejected}, nil
+		return Result{Applied: applied, Rejected: b.Rejected}, 0, nil
 	}
 	if m.Packed {
 		defer p.release(lines)
@@ -296,19 +304,23 @@ func (p *Processor) Process(ctx context.Context, m Message) (Result, error) {
 	// deleted with its day's folder.
 	if b.Record != nil && p.opt.RawFiles != nil && !p.opt.RawFilesReadOnly {
 		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
-			return Result{}, err // redelivered: a disk that fills now may not later
+			return Result{}, 0, err // redelivered: a disk that fills now may not later
 		}
 	}
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	res := Result{Applied: applied, Events: b.Events, Rejected: b.Rejected, Alerts: alerts}
 	if applied {
 		p.sight(ctx, b, alerts, ix)
 		p.escalate(ctx, c.org, alerts)
 	}
-	return res, nil
+	var hits int64
+	for _, h := range b.Hits {
+		hits += h.Count
+	}
+	return res, hits, nil
 }
 
 // sight records the sightings the alerts of a batch call for; a failure

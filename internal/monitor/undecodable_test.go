@@ -37,4 +37,8 @@ func TestUndecodableBatch(t *testing.T) {
 	if s.Health.Rejected != 2 || s.Health.Reasons["undecodable batch"] != 2 || s.Health.LastError == "" || s.Health.Events != 0 {
 		t.Fatalf("health %+v", s.Health)
 	}
+	st := proc.Stats()
+	if st.Batches.Load() != 2 || st.Skipped.Load() != 2 || st.Rejected.Load() != 2 || st.Events.Load() != 0 || st.Failed.Load() != 0 || st.Busy() <= 0 {
+		t.Fatalf("stats: batches %d, skipped %d, rejected %d", st.Batches.Load(), st.Skipped.Load(), st.Rejected.Load())
+	}
 }

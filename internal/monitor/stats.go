@@ -1,0 +1,39 @@
+package monitor
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts what a Processor did since it started, for metrics.
+type Stats struct {
+	Batches  atomic.Int64 // batches applied
+	Skipped  atomic.Int64 // batches applied before (redelivered, read again), skipped
+	Events   atomic.Int64 // events accepted
+	Rejected atomic.Int64 // lines and batches rejected
+	Hits     atomic.Int64 // indicator hits (an alert aggregates many)
+	Failed   atomic.Int64 // batches that failed and go back to the stream
+	busy     atomic.Int64 // nanoseconds spent processing batches
+}
+
+// Busy is the time spent processing batches, summed over workers.
+func (s *Stats) Busy() time.Duration { return time.Duration(s.busy.Load()) }
+
+// Stats returns the processor's counters.
+func (p *Processor) Stats() *Stats { return &p.stats }
+
+// count adds one Process call's outcome to the counters.
+func (s *Stats) count(start time.Time, res Result, hits int64, err error) {
+	s.busy.Add(int64(time.Since(start)))
+	switch {
+	case err != nil:
+		s.Failed.Add(1)
+	case !res.Applied:
+		s.Skipped.Add(1)
+	default:
+		s.Batches.Add(1)
+		s.Events.Add(res.Events)
+		s.Rejected.Add(res.Rejected)
+		s.Hits.Add(hits)
+	}
+}
