@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -59,19 +58,14 @@ func runAlert(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer closeAll()
-	u, err := db.UserByUsername(ctx, *user)
-	if err != nil {
-		return fmt.Errorf("no user %q", *user)
-	}
-	o, err := db.Org(ctx, u.OrgID)
-	if err != nil {
-		return err
-	}
 	scope := policy.ScopeRead
 	if sub == "escalate" {
 		scope = policy.ScopeWrite
 	}
-	a := identity.ActorForOrg(u, o, scope, identity.Actor{Remote: "cli", Via: "cli"})
+	a, err := personActor(ctx, db, *user, scope)
+	if err != nil {
+		return err
+	}
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	switch sub {

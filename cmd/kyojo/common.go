@@ -81,6 +81,20 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	return sqlite.Open(ctx, filepath.Join(cfg.Data, "kyojo.db"), log)
 }
 
+// personActor is the actor of a command run as a person (--user): that
+// person's view and rights apply, with scope, as if signed in.
+func personActor(ctx context.Context, db *store.DB, username string, scope policy.Scope) (identity.Actor, error) {
+	u, err := db.UserByUsername(ctx, username)
+	if err != nil {
+		return identity.Actor{}, fmt.Errorf("no user %q", username)
+	}
+	o, err := db.Org(ctx, u.OrgID)
+	if err != nil {
+		return identity.Actor{}, err
+	}
+	return identity.ActorForOrg(u, o, scope, identity.Actor{Remote: "cli", Via: "cli"}), nil
+}
+
 // cliActor is the actor of administrative commands: a hub administrator
 // named after the operating-system user, so the audit trail says who.
 func cliActor(env *Env) identity.Actor {

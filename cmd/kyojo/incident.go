@@ -11,7 +11,6 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/blobstore"
 	"github.com/kyojo-hub/kyojo/internal/config"
-	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/incident"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/notify"
@@ -111,15 +110,10 @@ func runIncident(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "kyojo incident: --user is required: a person's view and rights apply")
 		return errUsage
 	}
-	u, err := db.UserByUsername(ctx, *user)
-	if err != nil {
-		return fmt.Errorf("no user %q", *user)
-	}
-	o, err := db.Org(ctx, u.OrgID)
+	a, err := personActor(ctx, db, *user, policy.ScopeWrite)
 	if err != nil {
 		return err
 	}
-	a := identity.ActorForOrg(u, o, policy.ScopeWrite, identity.Actor{Remote: "cli", Via: "cli"})
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	switch sub {

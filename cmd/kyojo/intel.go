@@ -191,15 +191,10 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "kyojo export: --user is required: an export shows what one person may see")
 		return errUsage
 	}
-	u, err := db.UserByUsername(ctx, *user)
-	if err != nil {
-		return fmt.Errorf("no user %q", *user)
-	}
-	o, err := db.Org(ctx, u.OrgID)
+	a, err := personActor(ctx, db, *user, policy.ScopeRead)
 	if err != nil {
 		return err
 	}
-	a := identity.ActorForOrg(u, o, policy.ScopeRead, identity.Actor{Remote: "cli", Via: "cli"})
 	var objs []json.RawMessage
 	w := env.Stdout
 	if *out != "" && *format != "misp" {
