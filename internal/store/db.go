@@ -167,9 +167,8 @@ type Tx struct {
 	unkept []string             // shared statements to prepare once the transaction is over
 }
 
-// prepared returns query prepared in the transaction, once: for
-// statements a transaction runs many times (per hit, per row), where
-// preparing each time costs more than running.
+// prepared returns query prepared in the transaction, once (shared's
+// fallback until the statement is shared).
 func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := tx.stmts[query]; st != nil {
 		return st, nil
@@ -183,25 +182,6 @@ func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	tx.stmts[query] = st
 	return st, nil
-}
-
-// execP is exec through prepared.
-func (tx *Tx) execP(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := tx.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-// queryRowP is queryRow through prepared; a failed prepare shows as the
-// row's error.
-func (tx *Tx) queryRowP(ctx context.Context, query string, args ...any) rowScanner {
-	st, err := tx.prepared(ctx, query)
-	if err != nil {
-		return errRow{err}
-	}
-	return st.QueryRowContext(ctx, args...)
 }
 
 // shared returns query as a statement of the DB's shared ones bound to
@@ -224,8 +204,9 @@ func (tx *Tx) shared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// execS is exec through shared: for the statements of a kind of
-// transaction that runs often (applying a batch of sensor events).
+// execS is exec through shared: for statements that run often (applying a
+// batch of sensor events, full chunks of an import), where preparing each
+// time costs more than running.
 func (tx *Tx) execS(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := tx.shared(ctx, query)
 	if err != nil {

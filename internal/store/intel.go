@@ -614,15 +614,15 @@ func (t intelTx) PutNew(ctx context.Context, objs []intel.Object) error {
 	insVals := func(n int) string {
 		return ins + `intel_values (kind, key, object_id) VALUES ` + rowsOf(n, nVal) + ignore
 	}
-	// Full chunks all have the same statement: prepared once in the
-	// transaction; the shorter last chunk is sent as it is.
+	// Full chunks all have the same statement: prepared once (Tx.execS);
+	// the shorter last chunk is sent as it is.
 	exec := func(n, size int, q func(int) string, args []any) (int64, error) {
 		var res sql.Result
 		var err error
 		if n < size {
 			res, err = t.o.exec(ctx, q(n), args...)
 		} else {
-			res, err = t.tx.execP(ctx, q(size), args...)
+			res, err = t.tx.execS(ctx, q(size), args...)
 		}
 		if err != nil {
 			return 0, err
