@@ -8,11 +8,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
 	"github.com/kyojo-hub/kyojo/internal/convert"
 	"github.com/kyojo-hub/kyojo/internal/feeds"
+	"github.com/kyojo-hub/kyojo/internal/gctune"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
@@ -25,8 +27,12 @@ import (
 // storage, end to end. Run it with -benchtime 1x. KYOJO_BENCH_LINES sets
 // the number of lines, KYOJO_BENCH_BATCH the batch size, and
 // KYOJO_BENCH_POSTGRES (a DSN) imports into a new schema of that
-// PostgreSQL database instead.
+// PostgreSQL database instead. The collector runs as in kyojo import
+// (gctune: GOGC 400 unless the GOGC environment variable says otherwise).
 func BenchmarkImportCSV1M(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(gctune.DefaultPercent))
+	}
 	n := 1_000_000
 	if s := os.Getenv("KYOJO_BENCH_LINES"); s != "" {
 		fmt.Sscan(s, &n)
