@@ -161,6 +161,7 @@ type Result struct {
 	Applied  bool // false: the message id was processed before, nothing changed
 	Events   int64
 	Rejected int64
+	Hits     int64 // indicator hits in the events (the alerts aggregate them)
 	Alerts   []Alert
 }
 
@@ -168,29 +169,27 @@ type Result struct {
 // message could not be applied (the store failed, the sensor is unknown):
 // then the caller redelivers it. Bad lines are counted, not errors.
 func (p *Processor) Process(ctx context.Context, m Message) (res Result, err error) {
-	start, hits := time.Now(), int64(0)
-	defer func() { p.stats.count(start, res, hits, err) }()
-	res, hits, err = p.process(ctx, m)
-	return res, err
+	defer func(start time.Time) { p.stats.count(start, res, err) }(time.Now())
+	return p.process(ctx, m)
 }
 
-func (p *Processor) process(ctx context.Context, m Message) (Result, int64, error) {
+func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	c, err := p.context(ctx, m.SensorID)
 	if errs.Is(err, errs.NotFound) {
 		// A sensor (or organisation) that no longer exists: redelivering
 		// would never help.
 		p.opt.Log.WarnContext(ctx, "batch of an unknown sensor dropped", "batch", m.ID, "sensor", m.SensorID)
-		return Result{}, 0, nil
+		return Result{}, nil
 	}
 	if err != nil {
-		return Result{}, 0, err
+		return Result{}, err
 	}
 	// A batch processed before (a file read again by kyojo ingest, a
 	// redelivery) is not parsed again, nor its raw events kept twice.
 	if seen, err := p.st.BatchSeen(ctx, m.ID); err != nil {
-		return Result{}, 0, err
+		return Result{}, err
 	} else if seen {
-		return Result{}, 0, nil
+		return Result{}, nil
 	}
 	now := p.opt.Now().UTC()
 	keep := p.opt.Retention
@@ -223,9 +222,9 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, int64, erro
 		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
 		applied, _, err := p.st.ApplyBatch(ctx, b)
 		if err != nil {
-			return Result{}, 0, err
+			return Result{}, err
 		}
-		return Result{Applied: applied, Rejected: b.Rejected}, 0, nil
+		return Result{Applied: applied, Rejected: b.Rejected}, nil
 	}
 	if m.Packed {
 		defer p.release(lines)
@@ -304,23 +303,22 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, int64, erro
 	// deleted with its day's folder.
 	if b.Record != nil && p.opt.RawFiles != nil && !p.opt.RawFilesReadOnly {
 		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
-			return Result{}, 0, err // redelivered: a disk that fills now may not later
+			return Result{}, err // redelivered: a disk that fills now may not later
 		}
 	}
 	applied, alerts, err := p.st.ApplyBatch(ctx, b)
 	if err != nil {
-		return Result{}, 0, err
+		return Result{}, err
 	}
 	res := Result{Applied: applied, Events: b.Events, Rejected: b.Rejected, Alerts: alerts}
+	for _, h := range b.Hits {
+		res.Hits += h.Count
+	}
 	if applied {
 		p.sight(ctx, b, alerts, ix)
 		p.escalate(ctx, c.org, alerts)
 	}
-	var hits int64
-	for _, h := range b.Hits {
-		hits += h.Count
-	}
-	return res, hits, nil
+	return res, nil
 }
 
 // sight records the sightings the alerts of a batch call for; a failure

@@ -23,7 +23,7 @@ func (s *Stats) Busy() time.Duration { return time.Duration(s.busy.Load()) }
 func (p *Processor) Stats() *Stats { return &p.stats }
 
 // count adds one Process call's outcome to the counters.
-func (s *Stats) count(start time.Time, res Result, hits int64, err error) {
+func (s *Stats) count(start time.Time, res Result, err error) {
 	s.busy.Add(int64(time.Since(start)))
 	switch {
 	case err != nil:
@@ -34,6 +34,6 @@ func (s *Stats) count(start time.Time, res Result, hits int64, err error) {
 		s.Batches.Add(1)
 		s.Events.Add(res.Events)
 		s.Rejected.Add(res.Rejected)
-		s.Hits.Add(hits)
+		s.Hits.Add(res.Hits)
 	}
 }
