@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kyojo-hub/kyojo/internal/identity"
+	"github.com/kyojo-hub/kyojo/internal/monitor"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
@@ -24,4 +25,17 @@ func newDB(t *testing.T) (*store.DB, identity.Org) {
 		t.Fatal(err)
 	}
 	return db, org
+}
+
+// newMonitor returns a processor and a service over db with opt (pub nil:
+// ingest processes at once), and an EVE sensor of org.
+func newMonitor(t *testing.T, db *store.DB, org identity.Org, pub monitor.Publisher, opt monitor.Options) (*monitor.Service, *monitor.Processor, monitor.Sensor) {
+	t.Helper()
+	proc := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, opt)
+	svc := monitor.NewService(db.Monitor(), db, pub, proc, opt)
+	sn, _, err := svc.AddSensor(t.Context(), identity.System("test"), monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, proc, sn
 }

@@ -167,13 +167,8 @@ func TestBatchLargerThanTheServerTakes(t *testing.T) {
 	if b.MaxMessageBytes() >= monitor.MaxBatchBytes {
 		t.Skipf("this server takes %d-byte messages: nothing to split", b.MaxMessageBytes())
 	}
-	proc := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{})
-	svc := monitor.NewService(db.Monitor(), db, b, proc, monitor.Options{})
+	svc, proc, sn := newMonitor(t, db, org, b, monitor.Options{})
 	sys := identity.System("test")
-	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -228,12 +223,7 @@ func TestRawFilesReadOnly(t *testing.T) {
 	line := func(n int) []byte {
 		return fmt.Appendf(nil, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.0.%d","dns":{"rrname":"a.example"}}`+"\n", at, n)
 	}
-	before := monitor.Options{RawFiles: rl}
-	svc := monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, before), before)
-	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _, sn := newMonitor(t, db, org, nil, monitor.Options{RawFiles: rl})
 	old, err := svc.Ingest(ctx, sn, line(1), "")
 	if err != nil {
 		t.Fatal(err)
@@ -274,13 +264,8 @@ func TestIngestAgainKeepsNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rl.Close()
-	opt := monitor.Options{RawFiles: rl}
-	svc := monitor.NewService(db.Monitor(), db, nil, monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, opt), opt)
+	svc, _, sn := newMonitor(t, db, org, nil, monitor.Options{RawFiles: rl})
 	sys := identity.System("test")
-	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	body := fmt.Appendf(nil, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.0.1","dns":{"rrname":"a.example"}}`+"\n", time.Now().UTC().Format(time.RFC3339))
 	kept := func() int64 {
 		var n int64

@@ -15,12 +15,7 @@ func TestUndecodableBatch(t *testing.T) {
 	ctx := t.Context()
 	db, org := newDB(t)
 	sys := identity.System("test")
-	proc := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{})
-	svc := monitor.NewService(db.Monitor(), db, nil, proc, monitor.Options{})
-	sn, _, err := svc.AddSensor(ctx, sys, monitor.NewSensor{Org: org.ID, Name: "s", Format: "eve"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, proc, sn := newMonitor(t, db, org, nil, monitor.Options{})
 	for _, data := range [][]byte{[]byte("\xff\x06\x00\x00S2sTwO\x00\xff\xff"), []byte("not compressed at all")} {
 		m := monitor.Message{ID: string(data[:4]), SensorID: sn.ID, ReceivedAt: time.Now(), Data: data, Packed: true}
 		for range 2 { // redelivered: counted once

@@ -34,7 +34,7 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"os"
-	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,7 +251,7 @@ func (l *Log) Purge(now time.Time, held []string) (int, error) {
 		if !o.IsDir() || skip[o.Name()] {
 			continue
 		}
-		days, err := os.ReadDir(path.Join(l.dir, o.Name()))
+		days, err := os.ReadDir(filepath.Join(l.dir, o.Name()))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -267,7 +267,7 @@ func (l *Log) Purge(now time.Time, held []string) (int, error) {
 				l.retire(s)
 			}
 			l.mu.Unlock()
-			segs, _ := os.ReadDir(path.Join(l.dir, key))
+			segs, _ := os.ReadDir(filepath.Join(l.dir, key))
 			if err := l.root.RemoveAll(key); err != nil {
 				errs = append(errs, err)
 				continue
