@@ -345,11 +345,7 @@ func (s *Set) Lookup(dst []Hit, k Kind, v string) []Hit {
 		if len(m) == 0 {
 			return dst
 		}
-		d := strings.TrimSuffix(v, ".")
-		if hasUpper(d) {
-			d = strings.ToLower(d)
-		}
-		for {
+		for d := domainKey(v); ; {
 			if !s.seen.may(Domain, d) {
 				// not held
 			} else if slot, ok := m[d]; ok {
@@ -381,10 +377,7 @@ func (s *Set) LookupAddr(dst []Hit, a netip.Addr) []Hit {
 		b := a.As4()
 		k := binary.BigEndian.Uint32(b[:])
 		for _, t := range s.v4 {
-			var masked uint32
-			if t.bits > 0 {
-				masked = k &^ (1<<(32-t.bits) - 1)
-			}
+			masked := mask4(k, t.bits)
 			if !s.seen.may4(t.bits, masked) {
 				continue
 			}

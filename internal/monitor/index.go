@@ -328,41 +328,99 @@ type found struct {
 var kindOf = map[string]match.Kind{"ip": match.IP, "domain": match.Domain, "url": match.URL, "hash": match.Hash,
 	"email": match.Email, "ja3": match.JA3, "user_agent": match.UserAgent}
 
+// scratch is what matching keeps between events of one goroutine.
+type scratch struct {
+	hits []match.Hit
+	sc   match.Screen
+}
+
 // match returns the hits of one event that visible allows (refs as
 // Index.ind takes them): for an address only the longest visible prefix;
-// each indicator once per event.
-func (ix *Index) match(buf []match.Hit, ev *parse.Event, visible func(int32) bool) ([]found, []match.Hit) {
+// each indicator once per event. s may be nil.
+func (ix *Index) match(s *scratch, ev *parse.Event, visible func(int32) bool) []found {
+	if s == nil {
+		s = new(scratch)
+	}
 	base := visible
 	if ix.masked != nil {
 		base = func(ref int32) bool { return !ix.masked.has(ref) && visible(ref) }
 	}
-	out, buf := ix.match1(nil, buf, ev, 0, base)
+	out := ix.match1(nil, s, ev, 0, base)
 	if ix.delta != nil {
 		off := int32(len(ix.recs))
-		out, buf = ix.delta.match1(out, buf, ev, off, func(ref int32) bool { return visible(ref + off) })
+		out = ix.delta.match1(out, s, ev, off, func(ref int32) bool { return visible(ref + off) })
 	}
-	return out, buf
+	return out
+}
+
+// screen reports whether any simple look-up of ev may find an indicator
+// of the table: most events' do not, and the filter reads of all of them
+// together cost about one read's wait.
+func (ix *Index) screen(sc *match.Screen, ev *parse.Event) bool {
+	sc.Reset()
+	set := ix.set
+	for _, a := range [2]netip.Addr{ev.SrcIP, ev.DstIP} {
+		if a.IsValid() {
+			set.AddAddr(sc, a)
+		}
+	}
+	for _, a := range ev.Addrs {
+		set.AddAddr(sc, a)
+	}
+	for _, d := range ev.Domains {
+		set.Add(sc, match.Domain, d)
+	}
+	for _, u := range ev.URLs {
+		set.Add(sc, match.URL, u)
+	}
+	for _, h := range ev.Hashes {
+		set.Add(sc, match.Hash, h)
+	}
+	for _, m := range ev.Emails {
+		set.Add(sc, match.Email, m)
+	}
+	for _, j := range ev.JA3 {
+		set.Add(sc, match.JA3, j)
+	}
+	if ev.UserAgent != "" {
+		set.Add(sc, match.UserAgent, ev.UserAgent)
+	}
+	return set.Pass(sc)
 }
 
 // match1 is match on one compiled table whose refs start at off.
-func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32, visible func(int32) bool) ([]found, []match.Hit) {
-	seen := func(ref int32) bool {
-		ref += off
-		for _, f := range out {
-			if f.ref == ref {
-				return true
+func (ix *Index) match1(out []found, s *scratch, ev *parse.Event, off int32, visible func(int32) bool) []found {
+	if ix.screen(&s.sc, ev) {
+		out = ix.lookups(out, s, ev, off, visible)
+	}
+	if len(ix.complex) > 0 {
+		var obs []pattern.Observation
+		for k, ref := range ix.complex {
+			if !visible(ref) || holds(out, ref+off) {
+				continue
+			}
+			if obs == nil {
+				obs = []pattern.Observation{observation(ev)}
+			}
+			p := ix.patterns[k]
+			if ok, err := p.Match(obs); err == nil && ok {
+				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(p.String(), 200), observed: firstObservable(ev)})
 			}
 		}
-		return false
 	}
+	return out
+}
+
+// lookups adds the visible hits of ev's observables in the table.
+func (ix *Index) lookups(out []found, s *scratch, ev *parse.Event, off int32, visible func(int32) bool) []found {
 	lookup := func(k match.Kind, v string) {
-		buf = ix.set.Lookup(buf[:0], k, v)
+		s.hits = ix.set.Lookup(s.hits[:0], k, v)
 		bits := -1
-		for _, h := range buf {
+		for _, h := range s.hits {
 			if k == match.IP && bits >= 0 && h.Bits < bits {
 				break // a shorter prefix than the longest visible one
 			}
-			if !visible(h.Ref) || seen(h.Ref) {
+			if !visible(h.Ref) || holds(out, h.Ref+off) {
 				continue
 			}
 			bits = h.Bits
@@ -371,8 +429,7 @@ func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32
 	}
 	for _, a := range [2]netip.Addr{ev.SrcIP, ev.DstIP} {
 		if a.IsValid() {
-			buf = ix.set.LookupAddr(buf[:0], a)
-			if len(buf) > 0 {
+			if s.hits = ix.set.LookupAddr(s.hits[:0], a); len(s.hits) > 0 {
 				lookup(match.IP, a.Unmap().String())
 			}
 		}
@@ -398,22 +455,17 @@ func (ix *Index) match1(out []found, buf []match.Hit, ev *parse.Event, off int32
 	if ev.UserAgent != "" {
 		lookup(match.UserAgent, ev.UserAgent)
 	}
-	if len(ix.complex) > 0 {
-		var obs []pattern.Observation
-		for k, ref := range ix.complex {
-			if !visible(ref) || seen(ref) {
-				continue
-			}
-			if obs == nil {
-				obs = []pattern.Observation{observation(ev)}
-			}
-			p := ix.patterns[k]
-			if ok, err := p.Match(obs); err == nil && ok {
-				out = append(out, found{ref: ref + off, kind: "pattern", value: clip(p.String(), 200), observed: firstObservable(ev)})
-			}
+	return out
+}
+
+// holds reports whether out has a hit of ref.
+func holds(out []found, ref int32) bool {
+	for _, f := range out {
+		if f.ref == ref {
+			return true
 		}
 	}
-	return out, buf
+	return false
 }
 
 func firstObservable(ev *parse.Event) string {

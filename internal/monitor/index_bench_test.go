@@ -36,7 +36,7 @@ func BenchmarkIndexMatch(b *testing.B) {
 			b.ReportAllocs()
 			n, chars := 0, 0
 			for b.Loop() {
-				fs, _ := ix.match(nil, &ev, visible)
+				fs := ix.match(nil, &ev, visible)
 				n += len(fs)
 				for _, f := range fs {
 					ind := ix.ind(f.ref)

@@ -100,7 +100,7 @@ func TestMatchVisibility(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, *ix.ind(ref).Dist) })
+			fs := ix.match(nil, &tc.ev, func(ref int32) bool { return policy.CanSee(tc.m, *ix.ind(ref).Dist) })
 			var got []string
 			for _, f := range fs {
 				if f.kind == "pattern" {
@@ -157,7 +157,7 @@ func TestUpdateDelta(t *testing.T) {
 		t.Fatalf("update: delta %v, len %d", ix.delta != nil, ix.Len())
 	}
 	hits := func(ix *Index, ev parse.Event) []string {
-		fs, _ := ix.match(nil, &ev, func(int32) bool { return true })
+		fs := ix.match(nil, &ev, func(int32) bool { return true })
 		var out []string
 		for _, f := range fs {
 			out = append(out, ix.ind(f.ref).ID+"="+f.value)

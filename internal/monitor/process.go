@@ -16,7 +16,6 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
-	"github.com/kyojo-hub/kyojo/internal/match"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -236,7 +235,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 		value string
 	}
 	agg := map[key]*Hit{}
-	var buf []match.Hit
+	var scr scratch
 	oldest, newest := now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture)
 	reject := func(reason string, err error) {
 		b.Rejected++
@@ -273,8 +272,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 			continue
 		}
 		b.Events++
-		var fs []found
-		fs, buf = ix.match(buf, &ev, visible)
+		fs := ix.match(&scr, &ev, visible)
 		for _, f := range fs {
 			k := key{f.ref, f.value}
 			h := agg[k]

@@ -85,7 +85,7 @@ func TestTableModel(t *testing.T) {
 		}
 		for id, w := range model {
 			ev := parse.Event{Time: now, Addrs: []netip.Addr{w.addr}}
-			fs, _ := ix.match(nil, &ev, func(int32) bool { return true })
+			fs := ix.match(nil, &ev, func(int32) bool { return true })
 			if len(fs) != 1 {
 				t.Fatalf("%s: %s (%s) hits %d", step, id, w.addr, len(fs))
 			}
@@ -95,7 +95,7 @@ func TestTableModel(t *testing.T) {
 			}
 			for _, m := range members {
 				vis := func(ref int32) bool { return policy.CanSee(m, *ix.ind(ref).Dist) }
-				fs, _ := ix.match(nil, &ev, vis)
+				fs := ix.match(nil, &ev, vis)
 				if (len(fs) == 1) != policy.CanSee(m, w.dist) {
 					t.Fatalf("%s: %s visible to %s: %v", step, id, m.OrgID, len(fs) == 1)
 				}
@@ -103,7 +103,7 @@ func TestTableModel(t *testing.T) {
 		}
 		for _, a := range gone {
 			ev := parse.Event{Time: now, Addrs: []netip.Addr{a}}
-			if fs, _ := ix.match(nil, &ev, func(int32) bool { return true }); len(fs) != 0 {
+			if fs := ix.match(nil, &ev, func(int32) bool { return true }); len(fs) != 0 {
 				t.Fatalf("%s: old value %s still hits %s", step, a, ix.ind(fs[0].ref).ID)
 			}
 		}
@@ -204,7 +204,7 @@ func TestReadersDuringRebuilds(t *testing.T) {
 			default:
 			}
 			ix := x.Current()
-			fs, _ := ix.match(nil, &ev, func(ref int32) bool { return ix.ind(ref).Dist != nil })
+			fs := ix.match(nil, &ev, func(ref int32) bool { return ix.ind(ref).Dist != nil })
 			for _, f := range fs {
 				if id := ix.ind(f.ref).ID; id == "" {
 					t.Error("empty id")
