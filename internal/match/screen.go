@@ -6,33 +6,60 @@ import (
 	"strings"
 )
 
-// Screen gathers the filter probes of several look-ups (an event's
-// addresses, domains and their parents, URLs…) so that Set.Pass reads
-// their filter words in one tight loop. Those reads do not depend on each
-// other, so the processor has all their cache misses in flight at once
-// instead of waiting for each in turn between the hashing and the map
-// probes of one look-up after another: with a million indicators the
-// filter is megabytes, and a miss to memory costs as much as the rest of
-// a look-up.
+// Screen gathers the filter probes of many look-ups (the addresses,
+// domains and their parents, URLs… of a group of events) so that
+// Set.Passes reads their filter words in one tight loop. Those reads do
+// not depend on each other, so the processor has dozens of their cache
+// misses in flight at once instead of waiting for each in turn between
+// the hashing and the map probes of one look-up after another: with a
+// million indicators the filter is megabytes, and a miss to memory costs
+// as much as the rest of a look-up.
 //
-// A Screen is scratch space for one goroutine; Reset empties it for reuse.
+// Probes are added to the current group; Next closes it. A Screen holds
+// at most 64 groups. It is scratch space for one goroutine; Reset
+// empties it for reuse.
 type Screen struct {
 	h      []uint64
-	always bool // a look-up the filter cannot rule out was added
+	ends   []int  // where each closed group's probes end in h
+	always uint64 // groups with a look-up the filter cannot rule out
 }
 
+// MaxGroups is how many groups a Screen holds.
+const MaxGroups = 64
+
 // Reset empties the Screen, keeping its storage.
-func (sc *Screen) Reset() { sc.h, sc.always = sc.h[:0], false }
+func (sc *Screen) Reset() { sc.h, sc.ends, sc.always = sc.h[:0], sc.ends[:0], 0 }
+
+// Next closes the current group and starts the next one; it reports
+// false, and does nothing, when the Screen is full.
+func (sc *Screen) Next() bool {
+	if len(sc.ends) == MaxGroups {
+		return false
+	}
+	sc.ends = append(sc.ends, len(sc.h))
+	return true
+}
+
+// Groups returns the number of closed groups.
+func (sc *Screen) Groups() int { return len(sc.ends) }
+
+func (sc *Screen) mustLookUp() {
+	if len(sc.ends) < MaxGroups {
+		sc.always |= 1 << len(sc.ends)
+	}
+}
 
 // AddAddr adds the probes LookupAddr(a) makes.
 func (s *Set) AddAddr(sc *Screen, a netip.Addr) {
 	if s.seen == nil {
-		sc.always = true
+		sc.mustLookUp()
 		return
 	}
 	a = a.Unmap()
 	if !a.Is4() {
-		sc.always = sc.always || len(s.v6) > 0 // IPv6 blocks are not in the filter
+		if len(s.v6) > 0 { // IPv6 blocks are not in the filter
+			sc.mustLookUp()
+		}
 		return
 	}
 	b := a.As4()
@@ -53,7 +80,7 @@ func (s *Set) Add(sc *Screen, k Kind, v string) {
 	case k < Domain || k > UserAgent || len(s.str[k]) == 0:
 		return
 	case s.seen == nil:
-		sc.always = true
+		sc.mustLookUp()
 		return
 	case k != Domain:
 		sc.h = append(sc.h, s.seen.hash(k, v))
@@ -69,25 +96,28 @@ func (s *Set) Add(sc *Screen, k Kind, v string) {
 	}
 }
 
-// Pass reports whether any look-up added since the last Reset may find
-// an indicator; false means none of them would.
-func (s *Set) Pass(sc *Screen) bool {
-	if sc.always {
-		return true
-	}
+// Passes returns which closed groups may find an indicator: bit i for
+// group i. A clear bit means no look-up of the group would.
+func (s *Set) Passes(sc *Screen) uint64 {
+	res := sc.always & (1<<len(sc.ends) - 1)
 	if s.seen == nil {
-		return len(sc.h) > 0
+		return res
 	}
 	w, m := s.seen.words, s.seen.mask
-	pass := uint64(0)
-	for _, h := range sc.h {
-		b := filterBits(h)
-		// No branch on the word: the next probe's read starts before
-		// this one's arrives.
-		x := w[h&m]&b ^ b // zero when every bit is set
-		pass |= (x|-x)>>63 ^ 1
+	start := 0
+	for g, end := range sc.ends {
+		pass := uint64(0)
+		for _, h := range sc.h[start:end] {
+			b := filterBits(h)
+			// No branch on the word: the reads of every probe of
+			// every group start before the first one's arrives.
+			x := w[h&m]&b ^ b // zero when every bit is set
+			pass |= (x|-x)>>63 ^ 1
+		}
+		res |= pass << g
+		start = end
 	}
-	return pass != 0
+	return res
 }
 
 // mask4 keeps the first bits bits of the IPv4 address k.

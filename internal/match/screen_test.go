@@ -27,7 +27,8 @@ func TestScreenNoFalseNegatives(t *testing.T) {
 	for _, p := range ps {
 		sc.Reset()
 		s.Add(&sc, p.k, p.v)
-		pass := s.Pass(&sc)
+		sc.Next()
+		pass := s.Passes(&sc) == 1
 		hits = s.Lookup(hits[:0], p.k, p.v)
 		if len(hits) > 0 {
 			found++
@@ -48,29 +49,49 @@ func TestScreenNoFalseNegatives(t *testing.T) {
 	for i := range 10_000 {
 		sc.Reset()
 		s.Add(&sc, URL, fmt.Sprintf("http://absent%d.example/", i))
-		if s.Pass(&sc) {
+		sc.Next()
+		if s.Passes(&sc) != 0 {
 			none++
 		}
 	}
 	if none > 200 {
 		t.Errorf("%d of 10000 absent URLs pass the screen", none)
 	}
-	// Several look-ups on one screen: one that may hit is enough.
+	// Groups: one look-up that may hit is enough for its group, and
+	// only its group.
 	sc.Reset()
 	s.AddAddr(&sc, netip.MustParseAddr("192.0.2.1"))
 	s.Add(&sc, Domain, "www.evil.example")
-	if !s.Pass(&sc) {
-		t.Error("a screen with a held parent domain among others does not pass")
+	sc.Next()
+	s.Add(&sc, URL, "http://absent.example/")
+	sc.Next()
+	sc.Next()                                          // an empty group
+	s.AddAddr(&sc, netip.MustParseAddr("2001:db8::5")) // IPv6 blocks: always looked up
+	sc.Next()
+	if got := s.Passes(&sc); got != 0b1001 {
+		t.Errorf("Passes = %b, want 1001", got)
 	}
-	// An empty screen, and an empty set.
+	// A full screen.
 	sc.Reset()
-	if s.Pass(&sc) {
-		t.Error("an empty screen passes")
+	for i := range MaxGroups {
+		s.Add(&sc, Domain, "evil.example")
+		if !sc.Next() {
+			t.Fatalf("group %d refused", i)
+		}
 	}
+	if sc.Next() || sc.Groups() != MaxGroups {
+		t.Error("a full screen takes another group")
+	}
+	if got := s.Passes(&sc); got != ^uint64(0) {
+		t.Errorf("Passes of 64 held groups = %x", got)
+	}
+	// An empty set.
+	sc.Reset()
 	e := Build(nil)
 	e.Add(&sc, Domain, "evil.example")
 	e.AddAddr(&sc, netip.MustParseAddr("192.0.2.1"))
-	if len(e.Lookup(nil, Domain, "evil.example")) != 0 {
+	sc.Next()
+	if e.Passes(&sc) != 0 || len(e.Lookup(nil, Domain, "evil.example")) != 0 {
 		t.Fatal("empty set finds something")
 	}
 }

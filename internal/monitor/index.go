@@ -331,33 +331,60 @@ var kindOf = map[string]match.Kind{"ip": match.IP, "domain": match.Domain, "url"
 // scratch is what matching keeps between events of one goroutine.
 type scratch struct {
 	hits []match.Hit
-	sc   match.Screen
+	sc   match.Screen // the probes of a group of events in the base table
+	one  match.Screen // the probes of one event in a delta
 }
+
+// group is how many events matchGroup screens together: enough probes
+// for the processor to have as many filter reads in flight as it can.
+const group = 32
 
 // match returns the hits of one event that visible allows (refs as
 // Index.ind takes them): for an address only the longest visible prefix;
 // each indicator once per event. s may be nil.
 func (ix *Index) match(s *scratch, ev *parse.Event, visible func(int32) bool) []found {
+	var out []found
+	ix.matchGroup(s, []parse.Event{*ev}, visible, func(_ int, fs []found) { out = fs })
+	return out
+}
+
+// matchGroup calls each with the hits of every event of evs (at most
+// match.MaxGroups of them) in turn, as match gives them. The filter
+// reads of the whole group are made together: most events' values are no
+// indicator's, and the filter rules them out for about one read's wait
+// per group instead of one per value.
+func (ix *Index) matchGroup(s *scratch, evs []parse.Event, visible func(int32) bool, each func(i int, fs []found)) {
 	if s == nil {
 		s = new(scratch)
 	}
+	s.sc.Reset()
+	for i := range evs {
+		ix.probes(&s.sc, &evs[i])
+		s.sc.Next()
+	}
+	pass := ix.set.Passes(&s.sc)
 	base := visible
 	if ix.masked != nil {
 		base = func(ref int32) bool { return !ix.masked.has(ref) && visible(ref) }
 	}
-	out := ix.match1(nil, s, ev, 0, base)
-	if ix.delta != nil {
-		off := int32(len(ix.recs))
-		out = ix.delta.match1(out, s, ev, off, func(ref int32) bool { return visible(ref + off) })
+	off := int32(len(ix.recs))
+	inDelta := func(ref int32) bool { return visible(ref + off) }
+	for i := range evs {
+		ev := &evs[i]
+		out := ix.match1(nil, s, ev, 0, base, pass>>i&1 != 0)
+		if d := ix.delta; d != nil {
+			s.one.Reset()
+			d.probes(&s.one, ev)
+			s.one.Next()
+			out = d.match1(out, s, ev, off, inDelta, d.set.Passes(&s.one) != 0)
+		}
+		each(i, out)
 	}
-	return out
 }
 
-// screen reports whether any simple look-up of ev may find an indicator
-// of the table: most events' do not, and the filter reads of all of them
-// together cost about one read's wait.
-func (ix *Index) screen(sc *match.Screen, ev *parse.Event) bool {
-	sc.Reset()
+// probes adds the filter probes of ev's simple look-ups in the table to
+// the current group of sc.
+func (ix *Index) probes(sc *match.Screen, ev *parse.Event) {
 	set := ix.set
 	for _, a := range [2]netip.Addr{ev.SrcIP, ev.DstIP} {
 		if a.IsValid() {
@@ -385,12 +412,12 @@ func (ix *Index) screen(sc *match.Screen, ev *parse.Event) bool {
 	if ev.UserAgent != "" {
 		set.Add(sc, match.UserAgent, ev.UserAgent)
 	}
-	return set.Pass(sc)
 }
 
-// match1 is match on one compiled table whose refs start at off.
-func (ix *Index) match1(out []found, s *scratch, ev *parse.Event, off int32, visible func(int32) bool) []found {
-	if ix.screen(&s.sc, ev) {
+// match1 is match on one compiled table whose refs start at off; its
+// simple look-ups are made only if the screen passed.
+func (ix *Index) match1(out []found, s *scratch, ev *parse.Event, off int32, visible func(int32) bool, passed bool) []found {
+	if passed {
 		out = ix.lookups(out, s, ev, off, visible)
 	}
 	if len(ix.complex) > 0 {

@@ -236,6 +236,28 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	}
 	agg := map[key]*Hit{}
 	var scr scratch
+	// Events are matched a group at a time (see Index.matchGroup).
+	evs := make([]parse.Event, 0, group)
+	tally := func(i int, fs []found) {
+		ev := &evs[i]
+		for _, f := range fs {
+			k := key{f.ref, f.value}
+			h := agg[k]
+			ind := ix.ind(f.ref)
+			if h == nil {
+				name := ind.Name
+				if name == "" {
+					name = ind.ID
+				}
+				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: name, Kind: f.kind, Value: f.value, Observed: f.observed,
+					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
+				agg[k] = h
+			}
+			h.Count++
+			h.First, h.Last = minTime(h.First, ev.Time), maxTime(h.Last, ev.Time)
+			h.Severity = min(h.Severity, severity(ind.Score, ev.Severity))
+		}
+	}
 	oldest, newest := now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture)
 	reject := func(reason string, err error) {
 		b.Rejected++
@@ -272,25 +294,12 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 			continue
 		}
 		b.Events++
-		fs := ix.match(&scr, &ev, visible)
-		for _, f := range fs {
-			k := key{f.ref, f.value}
-			h := agg[k]
-			ind := ix.ind(f.ref)
-			if h == nil {
-				name := ind.Name
-				if name == "" {
-					name = ind.ID
-				}
-				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: name, Kind: f.kind, Value: f.value, Observed: f.observed,
-					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
-				agg[k] = h
-			}
-			h.Count++
-			h.First, h.Last = minTime(h.First, ev.Time), maxTime(h.Last, ev.Time)
-			h.Severity = min(h.Severity, severity(ind.Score, ev.Severity))
+		if evs = append(evs, ev); len(evs) == group {
+			ix.matchGroup(&scr, evs, visible, tally)
+			evs = evs[:0]
 		}
 	}
+	ix.matchGroup(&scr, evs, visible, tally)
 	for _, h := range agg {
 		b.Hits = append(b.Hits, *h)
 	}
