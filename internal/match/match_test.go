@@ -180,6 +180,39 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkLookupScreened is BenchmarkLookup the way the monitor looks
+// values up: 64 at a time through a Screen, each one that passes then
+// looked up. go test ./internal/match -bench Lookup -benchtime 3s
+func BenchmarkLookupScreened(b *testing.B) {
+	es, ps := mixed(1_000_000)
+	s := Build(es)
+	var sc Screen
+	var buf []Hit
+	hits := 0
+	b.ResetTimer()
+	for i := 0; b.Loop(); i += MaxGroups {
+		sc.Reset()
+		for j := range MaxGroups {
+			p := ps[(i+j)%len(ps)]
+			s.Add(&sc, p.k, p.v)
+			sc.Next()
+		}
+		pass := s.Passes(&sc)
+		for j := range MaxGroups {
+			if pass>>j&1 != 0 {
+				p := ps[(i+j)%len(ps)]
+				buf = s.Lookup(buf[:0], p.k, p.v)
+				hits += len(buf)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*MaxGroups)/b.Elapsed().Seconds()/1e6, "Mlookups/s")
+	runtime.KeepAlive(es)
+	if hits == 0 {
+		b.Fatal("no hits")
+	}
+}
+
 // BenchmarkBuild measures a full rebuild of a million indicators.
 func BenchmarkBuild(b *testing.B) {
 	es, _ := mixed(1_000_000)
