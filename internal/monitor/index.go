@@ -335,9 +335,10 @@ type scratch struct {
 	one  match.Screen // the probes of one event in a delta
 }
 
-// group is how many events matchGroup screens together: enough probes
-// for the processor to have as many filter reads in flight as it can.
-const group = 32
+// group is how many events Processor screens together: enough probes for
+// the processor to have as many filter reads in flight as it can
+// (BenchmarkMatchGroup: 4.0 M events/s against 3.1 one at a time here).
+const group = match.MaxGroups
 
 // match returns the hits of one event that visible allows (refs as
 // Index.ind takes them): for an address only the longest visible prefix;

@@ -104,7 +104,7 @@ func BenchmarkMatchGroup(b *testing.B) {
 		stream[i] = byte(i * 7)
 	}
 	line := make([]byte, 330)
-	for _, size := range []int{1, group} {
+	for _, size := range []int{1, 8, group} {
 		b.Run(fmt.Sprint("group=", size), func(b *testing.B) {
 			var s scratch
 			hits, pos := 0, 0
