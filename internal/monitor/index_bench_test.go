@@ -124,4 +124,3 @@ func BenchmarkMatchGroup(b *testing.B) {
 		})
 	}
 }
-
