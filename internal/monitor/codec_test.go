@@ -123,7 +123,19 @@ func FuzzUnpackS2(f *testing.F) {
 	f.Add([]byte("\xff\x06\x00\x00S2sTwO\x00\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := Unpack(nil, data)
-		if err != nil || !bytes.HasPrefix(data, magicS2) {
+		if !bytes.HasPrefix(data, magicS2) {
+			return
+		}
+		// Read a chunk at a time as the processor does (checksums not
+		// checked, as in unpackStreamed): the same lines or the same
+		// refusal.
+		var blocks []byte
+		_, lerr := linesS2(nil, data, func(lines []byte) { blocks = append(blocks, lines...) })
+		whole, werr := unpackStreamed(nil, data)
+		if (werr == nil) != (lerr == nil) || werr == nil && !bytes.Equal(blocks, whole) {
+			t.Fatalf("unpackStreamed: %d bytes, %v; linesS2: %d bytes, %v", len(whole), werr, len(blocks), lerr)
+		}
+		if err != nil {
 			return
 		}
 		if len(got) > MaxUnpacked {
@@ -134,4 +146,67 @@ func FuzzUnpackS2(f *testing.F) {
 			t.Fatalf("unpacked %d bytes; s2.Reader %d bytes, %v", len(got), len(want), werr)
 		}
 	})
+}
+
+// TestLinesS2 reads S2 batches a chunk at a time: the blocks give back the
+// lines whole and in order, whatever their lengths against the chunks.
+func TestLinesS2(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	line := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a' + byte(r.IntN(26))
+		}
+		return string(b)
+	}
+	cases := map[string]string{
+		"empty":                "",
+		"one line, no end":     "abc",
+		"one line":             "abc\n",
+		"blank lines":          "\n\n\nx\n\n",
+		"line over two chunks": line(s2WriteChunk-10) + "\n" + line(100) + "\nend",
+		"line of three chunks": "a\n" + line(3*s2WriteChunk) + "\nz\n",
+		"ends on a chunk":      line(s2WriteChunk-1) + "\n" + line(s2WriteChunk-1) + "\n",
+	}
+	var many strings.Builder
+	for many.Len() < 3<<20 {
+		many.WriteString(line(r.IntN(2000)))
+		many.WriteByte('\n')
+	}
+	cases["3 MB of lines"] = many.String()
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			packed := packS2(nil, []byte(in))
+			var got []string
+			var all strings.Builder
+			_, err := linesS2(nil, packed, func(lines []byte) {
+				all.Write(lines)
+				got = append(got, string(lines))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all.String() != in {
+				t.Fatalf("blocks give %d bytes, want %d", all.Len(), len(in))
+			}
+			for i, b := range got {
+				if len(b) == 0 {
+					t.Errorf("block %d is empty", i)
+				}
+				if i < len(got)-1 && !strings.HasSuffix(b, "\n") {
+					t.Errorf("block %d of %d ends inside a line", i, len(got))
+				}
+			}
+		})
+	}
+	// Damage anywhere is an error, not a panic.
+	packed := packS2(nil, []byte(cases["3 MB of lines"]))
+	for _, cut := range []int{5, len(packed)/2 + 3, len(packed) - 1} { // not on a chunk's end: a stream may end there
+		if _, err := linesS2(nil, packed[:cut], func([]byte) {}); err == nil {
+			t.Errorf("a stream cut at %d of %d reads without error", cut, len(packed))
+		}
+	}
+	bad := bytes.Clone(packed)
+	bad[len(magicS2)+10] ^= 0xff
+	linesS2(nil, bad, func([]byte) {})
 }

@@ -197,36 +197,20 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 			keep = d
 		}
 	}
-	b := Batch{ID: m.ID, SensorID: m.SensorID, OrgID: c.org.ID, Sector: string(c.org.Sector), ReceivedAt: m.ReceivedAt,
-		ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(keep), Window: p.opt.Window}
+	fresh := func() Batch {
+		b := Batch{ID: m.ID, SensorID: m.SensorID, OrgID: c.org.ID, Sector: string(c.org.Sector), ReceivedAt: m.ReceivedAt,
+			ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(keep), Window: p.opt.Window}
+		if m.TooLong > 0 {
+			b.Rejected += m.TooLong
+			b.Reasons["too long"] += m.TooLong
+			b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
+		}
+		return b
+	}
+	b := fresh()
 	r := parse.Reader{Format: c.sensor.Format, Now: func() time.Time { return m.ReceivedAt }}
 	if c.sensor.Mapping != nil {
 		r.Mapping = *c.sensor.Mapping
-	}
-	if m.TooLong > 0 {
-		b.Rejected += m.TooLong
-		b.Reasons["too long"] += m.TooLong
-		b.LastError = "a line is longer than " + itoa(parse.MaxLine) + " bytes"
-	}
-	// The lines are kept for retention as they came, compressed; a message
-	// that came uncompressed is compressed here.
-	lines, raw, err := p.unpack(m)
-	if err != nil {
-		// Not data this hub's ingest wrote (a foreign publisher on an
-		// external stream, or damage): redelivering would not help. It
-		// shows on the sensor's health as one rejected batch.
-		p.opt.Log.WarnContext(ctx, "batch that does not decompress rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
-		b.Rejected++
-		b.Reasons["undecodable batch"]++
-		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
-		applied, _, err := p.st.ApplyBatch(ctx, b)
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{Applied: applied, Rejected: b.Rejected}, nil
-	}
-	if m.Packed {
-		defer p.release(lines)
 	}
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.dist(ref)) }
@@ -266,38 +250,76 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 			b.LastError = clip(err.Error(), 300)
 		}
 	}
-	for rest := lines; len(rest) > 0; {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		ev, err := r.Line(line)
-		if errors.Is(err, parse.ErrSkip) {
-			continue
-		}
-		if err != nil {
-			if len(line) > parse.MaxLine {
-				reject("too long", err)
+	scan := func(lines []byte) {
+		for rest := lines; len(rest) > 0; {
+			line := rest
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				line, rest = rest[:i], rest[i+1:]
 			} else {
-				reject("malformed", err)
+				rest = nil
 			}
-			continue
+			ev, err := r.Line(line)
+			if errors.Is(err, parse.ErrSkip) {
+				continue
+			}
+			if err != nil {
+				if len(line) > parse.MaxLine {
+					reject("too long", err)
+				} else {
+					reject("malformed", err)
+				}
+				continue
+			}
+			if ev.Time.Before(oldest) {
+				reject("too old", errs.E(errs.Invalid, "event time %s is before %s", ev.Time.Format(time.RFC3339), oldest.Format(time.RFC3339)))
+				continue
+			}
+			if ev.Time.After(newest) {
+				reject("in the future", errs.E(errs.Invalid, "event time %s is after %s", ev.Time.Format(time.RFC3339), newest.Format(time.RFC3339)))
+				continue
+			}
+			b.Events++
+			if evs = append(evs, ev); len(evs) == group {
+				ix.matchGroup(&scr, evs, visible, tally)
+				evs = evs[:0]
+			}
 		}
-		if ev.Time.Before(oldest) {
-			reject("too old", errs.E(errs.Invalid, "event time %s is before %s", ev.Time.Format(time.RFC3339), oldest.Format(time.RFC3339)))
-			continue
+	}
+	// The lines are kept for retention as they came, compressed; a message
+	// that came uncompressed is compressed here. S2 batches (what ingest
+	// writes) are parsed a chunk at a time as they decompress.
+	raw := m.Data
+	switch {
+	case !m.Packed:
+		raw = Pack(p.opt.Codec, m.Data)
+		scan(m.Data)
+	case bytes.HasPrefix(m.Data, magicS2):
+		buf := p.bufs.get()
+		buf, err = linesS2(buf, m.Data, scan)
+		p.bufs.put(buf)
+	default:
+		var lines []byte
+		buf := p.bufs.get()
+		if lines, err = unpackStreamed(buf[:0], m.Data); err == nil {
+			scan(lines)
 		}
-		if ev.Time.After(newest) {
-			reject("in the future", errs.E(errs.Invalid, "event time %s is after %s", ev.Time.Format(time.RFC3339), newest.Format(time.RFC3339)))
-			continue
+		p.bufs.put(lines[:0])
+	}
+	if err != nil {
+		// Not data this hub's ingest wrote (a foreign publisher on an
+		// external stream, or damage): redelivering would not help. It
+		// shows on the sensor's health as one rejected batch, and
+		// nothing of the lines that did decompress counts.
+		p.opt.Log.WarnContext(ctx, "batch that does not decompress rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
+		b = fresh()
+		b.Rejected++
+		b.Reasons["undecodable batch"]++
+		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
+		applied, _, err := p.st.ApplyBatch(ctx, b)
+		if err != nil {
+			return Result{}, err
 		}
-		b.Events++
-		if evs = append(evs, ev); len(evs) == group {
-			ix.matchGroup(&scr, evs, visible, tally)
-			evs = evs[:0]
-		}
+		return Result{Applied: applied, Rejected: b.Rejected}, nil
 	}
 	ix.matchGroup(&scr, evs, visible, tally)
 	for _, h := range agg {
@@ -416,26 +438,6 @@ func batchRecord(b Batch, sensorName string, now time.Time) *audit.Record {
 		"events": b.Events, "rejected": b.Rejected, "raw_bytes": len(b.Raw), "raw_sha256": hex.EncodeToString(sum[:])})
 	return &audit.Record{Time: now.Truncate(time.Microsecond), ActorID: "sensor:" + b.SensorID, ActorName: sensorName, ActorOrgID: b.OrgID,
 		Action: "monitor.batch", ObjectType: "event-batch", ObjectID: b.ID, ObjectOrg: b.OrgID, Outcome: audit.Success, Via: "system", Detail: detail}
-}
-
-// unpack returns a message's lines (in a pooled buffer to give back with
-// release) and the compressed form to keep.
-func (p *Processor) unpack(m Message) (lines, raw []byte, err error) {
-	if !m.Packed {
-		return m.Data, Pack(p.opt.Codec, m.Data), nil
-	}
-	buf := p.bufs.get()
-	lines, err = unpackStreamed(buf[:0], m.Data)
-	if err != nil {
-		p.bufs.put(buf)
-		return nil, nil, err
-	}
-	return lines, m.Data, nil
-}
-
-// release gives a buffer unpack filled back to the pool.
-func (p *Processor) release(lines []byte) {
-	p.bufs.put(lines)
 }
 
 // newID returns a time-ordered id.

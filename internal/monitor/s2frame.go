@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 
@@ -77,7 +78,58 @@ func packS2(dst, lines []byte) []byte {
 // stream identifier) to dst, checking CRCs when check is set, and refuses
 // to grow past MaxUnpacked bytes.
 func unpackS2(dst, data []byte, check bool) ([]byte, error) {
-	bad := func(what string) ([]byte, error) { return dst, errs.E(errs.Malformed, "s2 batch: %s", what) }
+	err := walkS2(data, check, func(n int) []byte {
+		start := len(dst)
+		if cap(dst)-start < n {
+			grown := make([]byte, start, start+n+(start+n)/2)
+			copy(grown, dst)
+			dst = grown
+		}
+		dst = dst[:start+n]
+		return dst[start:]
+	})
+	return dst, err
+}
+
+// linesS2 calls fn with the lines of the S2 stream data a chunk at a
+// time: each call has whole lines (the last call may end without a
+// newline), decompressed into buf, which it grows when a line spans
+// chunks. Lines are parsed while they are still in the processor's cache
+// (a chunk is 256 KiB) instead of a whole batch being written out to
+// memory and read back. It returns buf, to reuse.
+func linesS2(buf, data []byte, fn func(lines []byte)) ([]byte, error) {
+	buf, carry := buf[:0], 0 // carry: the start of a line the last chunk did not end
+	err := walkS2(data, false, func(n int) []byte {
+		// The lines the previous chunk ended are done with: keep the
+		// unfinished one, at the front.
+		kept := copy(buf, buf[carry:])
+		buf = buf[:kept]
+		if cap(buf)-kept < n {
+			grown := make([]byte, kept, kept+n+kept/2)
+			copy(grown, buf)
+			buf = grown
+		}
+		buf = buf[:kept+n]
+		carry = 0
+		return buf[kept:]
+	}, func() {
+		if end := bytes.LastIndexByte(buf, '\n'); end >= 0 {
+			fn(buf[:end+1])
+			carry = end + 1
+		}
+	})
+	if err == nil && carry < len(buf) {
+		fn(buf[carry:])
+	}
+	return buf[:0], err
+}
+
+// walkS2 reads the chunks of the S2 stream data: for each chunk of n
+// bytes of data it asks next for n bytes to decompress into, and then
+// calls each done (if any). It refuses malformed streams and more than
+// MaxUnpacked bytes of data, and checks CRCs when check is set.
+func walkS2(data []byte, check bool, next func(n int) []byte, done ...func()) error {
+	bad := func(what string) error { return errs.E(errs.Malformed, "s2 batch: %s", what) }
 	total := 0
 	for len(data) > 0 {
 		if len(data) < 4 {
@@ -115,15 +167,9 @@ func unpackS2(dst, data []byte, check bool) ([]byte, error) {
 			return bad("chunk larger than 4 MiB")
 		}
 		if total += n; total > MaxUnpacked {
-			return dst, errs.E(errs.Malformed, "a compressed batch expands past %d bytes", MaxUnpacked)
+			return errs.E(errs.Malformed, "a compressed batch expands past %d bytes", MaxUnpacked)
 		}
-		start := len(dst)
-		if cap(dst)-start < n {
-			grown := make([]byte, start, start+n+(start+n)/2)
-			copy(grown, dst)
-			dst = grown
-		}
-		out := dst[start : start+n]
+		out := next(n)
 		if typ == chunkCompressed {
 			if _, err := s2.Decode(out, body); err != nil {
 				return bad("corrupt chunk")
@@ -134,7 +180,9 @@ func unpackS2(dst, data []byte, check bool) ([]byte, error) {
 		if check && maskedCRC(out) != sum {
 			return bad("checksum mismatch: the data was altered or damaged")
 		}
-		dst = dst[:start+n]
+		for _, f := range done {
+			f()
+		}
 	}
-	return dst, nil
+	return nil
 }

@@ -16,8 +16,16 @@ func TestUndecodableBatch(t *testing.T) {
 	db, org := newDB(t)
 	sys := identity.System("test")
 	svc, proc, sn := newMonitor(t, db, org, nil, monitor.Options{})
-	for _, data := range [][]byte{[]byte("\xff\x06\x00\x00S2sTwO\x00\xff\xff"), []byte("not compressed at all")} {
-		m := monitor.Message{ID: string(data[:4]), SensorID: sn.ID, ReceivedAt: time.Now(), Data: data, Packed: true}
+	// Good lines in the first chunks, damage in the last: the lines
+	// parsed before the damage do not count either.
+	var lines []byte
+	for len(lines) < 1<<20 {
+		lines = append(lines, `{"timestamp":"`+time.Now().UTC().Format(time.RFC3339)+`","event_type":"dns","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","dns":{"rrname":"a.example"}}`+"\n"...)
+	}
+	late := monitor.Pack(monitor.CodecS2, lines)
+	late = late[:len(late)-3]
+	for _, data := range [][]byte{[]byte("\xff\x06\x00\x00S2sTwO\x00\xff\xff"), []byte("not compressed at all"), late} {
+		m := monitor.Message{ID: string(data[len(data)-4:]), SensorID: sn.ID, ReceivedAt: time.Now(), Data: data, Packed: true}
 		for range 2 { // redelivered: counted once
 			res, err := proc.Process(ctx, m)
 			if err != nil || res.Events != 0 {
@@ -29,11 +37,11 @@ func TestUndecodableBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Health.Rejected != 2 || s.Health.Reasons["undecodable batch"] != 2 || s.Health.LastError == "" || s.Health.Events != 0 {
+	if s.Health.Rejected != 3 || s.Health.Reasons["undecodable batch"] != 3 || s.Health.LastError == "" || s.Health.Events != 0 {
 		t.Fatalf("health %+v", s.Health)
 	}
 	st := proc.Stats()
-	if st.Batches.Load() != 2 || st.Skipped.Load() != 2 || st.Rejected.Load() != 2 || st.Events.Load() != 0 || st.Failed.Load() != 0 || st.Busy() <= 0 {
+	if st.Batches.Load() != 3 || st.Skipped.Load() != 3 || st.Rejected.Load() != 3 || st.Events.Load() != 0 || st.Failed.Load() != 0 || st.Busy() <= 0 {
 		t.Fatalf("stats: batches %d, skipped %d, rejected %d", st.Batches.Load(), st.Skipped.Load(), st.Rejected.Load())
 	}
 }
