@@ -343,7 +343,10 @@ func (s *Service) DeleteSearch(ctx context.Context, a identity.Actor, id string)
 // ---- SLA sweep ----
 
 // Sweep notifies overdue acknowledgements, first responses and tasks, once
-// each. The server runs it every minute as the system.
+// each, and returns how many it notified. The server runs it every minute
+// as the system, on every node: each notice is claimed in the database
+// (ClaimOverdue), so it goes out once however many nodes sweep at once,
+// and the sweep writes nothing else of a case or task.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.clock()
 	sys := identity.System("system")
@@ -356,18 +359,27 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var notes []Notice
+	n := 0
 	err = s.store.Transact(ctx, func(tx Tx) error {
-		for _, in := range due {
-			in.OverdueSent = true
-			if err := tx.UpdateIncident(ctx, in); err != nil {
+		notes, n = nil, 0
+		// Each is claimed in the transaction, then read again: another
+		// node may have notified it, or someone changed it, since the
+		// read above.
+		for _, d := range due {
+			if ok, err := tx.ClaimOverdue(ctx, d.ID, now); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
+			in, err := tx.Incident(ctx, d.ID)
+			if err != nil {
 				return err
 			}
-			ack, resp := in.Overdue(now)
+			n++
 			what := "first response"
-			if ack {
+			if ack, _ := in.Overdue(now); ack {
 				what = "acknowledgement"
 			}
-			_ = resp
 			if err := s.audit(ctx, tx, sys, "incident.overdue", in, map[string]string{"what": what}); err != nil {
 				return err
 			}
@@ -376,19 +388,25 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				notes = append(notes, Notice{OrgID: h, IncidentID: in.ID, Kind: "overdue", Text: in.Ref + ": " + what + " overdue (" + in.Severity.String() + ")"})
 			}
 		}
-		for _, t := range tasks {
-			t.OverdueSent = true
-			if err := tx.UpdateCaseTask(ctx, t); err != nil {
+		for _, d := range tasks {
+			if ok, err := tx.ClaimTaskOverdue(ctx, d.ID, now); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
+			t, err := tx.CaseTask(ctx, d.ID)
+			if err != nil {
 				return err
 			}
+			n++
 			if err := tx.AppendAudit(ctx, sys.Record(now, "incident.task.overdue", "incident_task", t.ID, t.AssigneeOrg, "success", nil)); err != nil {
 				return err
 			}
-			n := Notice{OrgID: t.AssigneeOrg, IncidentID: t.IncidentID, Kind: "overdue", Text: "task overdue: " + t.Title}
+			note := Notice{OrgID: t.AssigneeOrg, IncidentID: t.IncidentID, Kind: "overdue", Text: "task overdue: " + t.Title}
 			if t.AssigneeUser != "" {
-				n.OrgID, n.UserID = "", t.AssigneeUser
+				note.OrgID, note.UserID = "", t.AssigneeUser
 			}
-			notes = append(notes, n)
+			notes = append(notes, note)
 		}
 		return s.addNotices(ctx, tx, notes)
 	})
@@ -396,5 +414,5 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	s.deliver(notes)
-	return len(due) + len(tasks), nil
+	return n, nil
 }

@@ -74,6 +74,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 type rig struct {
 	h     *hubtest.Hub
 	svc   *incident.Service
+	node  func(st incident.Store) *incident.Service // another node of the same hub: a service on st (the hub's store, wrapped)
 	box   *inbox
 	hooks chan notify.Payload
 	clk   *clock
@@ -115,13 +116,16 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Now().UTC()}
-	svc, err := incident.NewService(h.DB.Incidents(), h.DB, blobs, h.Intel,
-		notify.New(notify.Options{SMTPAddr: ln.Addr().String(), WebhookURL: hook.URL, WebhookSecret: secret, Backoff: time.Millisecond}),
-		incident.Options{HubOrg: "ncc", EscalateOrgs: []string{"npa", "gone-org"}, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
+	node := func(st incident.Store) *incident.Service {
+		svc, err := incident.NewService(st, h.DB, blobs, h.Intel,
+			notify.New(notify.Options{SMTPAddr: ln.Addr().String(), WebhookURL: hook.URL, WebhookSecret: secret, Backoff: time.Millisecond}),
+			incident.Options{HubOrg: "ncc", EscalateOrgs: []string{"npa", "gone-org"}, Now: clk.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
 	}
-	return &rig{h: h, svc: svc, box: box, hooks: hooks, clk: clk}
+	return &rig{h: h, svc: node(h.DB.Incidents()), node: node, box: box, hooks: hooks, clk: clk}
 }
 
 // TestEscalationPlaybook reports a case at national severity: the
@@ -185,6 +189,20 @@ func TestEscalationPlaybook(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// barrier is a store whose DueIncidents returns only once every node
+// sweeping has read.
+type barrier struct {
+	incident.Store
+	read *sync.WaitGroup
+}
+
+func (b barrier) DueIncidents(ctx context.Context, now time.Time, limit int) ([]incident.Incident, error) {
+	due, err := b.Store.DueIncidents(ctx, now, limit)
+	b.read.Done()
+	b.read.Wait()
+	return due, err
+}
+
 // TestSLAAndLifecycle walks a case through its lifecycle and checks the
 // SLA clocks, the overdue sweep (once) and the notices.
 func TestSLAAndLifecycle(t *testing.T) {
@@ -207,13 +225,32 @@ func TestSLAAndLifecycle(t *testing.T) {
 	if len(list) != 1 {
 		t.Errorf("overdue list: %d", len(list))
 	}
-	if n, _ := r.svc.Sweep(ctx); n != 1 {
-		t.Errorf("swept %d", n)
+	// Two nodes sweep at once, both reading the due case before either
+	// writes: one notice between them.
+	var read sync.WaitGroup
+	read.Add(2)
+	nodes := []*incident.Service{r.node(barrier{r.h.DB.Incidents(), &read}), r.node(barrier{r.h.DB.Incidents(), &read})}
+	var swept [2]int
+	var wg sync.WaitGroup
+	for i, svc := range nodes {
+		wg.Go(func() {
+			n, err := svc.Sweep(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			swept[i] = n
+		})
+	}
+	wg.Wait()
+	if swept[0]+swept[1] != 1 {
+		t.Errorf("swept %v", swept)
 	}
 	if n, _ := r.svc.Sweep(ctx); n != 0 {
 		t.Errorf("notified twice: %d", n)
 	}
 	r.svc.Wait()
+	nodes[0].Wait()
+	nodes[1].Wait()
 	if r.box.count("alice@mof.example.jp", "overdue") != 1 {
 		t.Errorf("overdue mail to the owner: %v", r.box.rcpt)
 	}

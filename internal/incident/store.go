@@ -41,6 +41,13 @@ type Tx interface {
 	AddCaseEntry(ctx context.Context, e Entry) error
 	CreateCaseTask(ctx context.Context, t Task) error
 	UpdateCaseTask(ctx context.Context, t Task) error
+	// ClaimOverdue marks the overdue notice of a case sent if the case is
+	// still due at now (as DueIncidents finds it) and not yet notified,
+	// and reports whether this call marked it: of several nodes sweeping
+	// at once, one sends the notice. Nothing else of the case changes.
+	ClaimOverdue(ctx context.Context, id string, now time.Time) (bool, error)
+	// ClaimTaskOverdue is ClaimOverdue for a task (as DueCaseTasks finds it).
+	ClaimTaskOverdue(ctx context.Context, id string, now time.Time) (bool, error)
 	AddCaseLink(ctx context.Context, l Link) error
 	AddCaseEvidence(ctx context.Context, e Evidence) error
 	SaveCaseSearch(ctx context.Context, s SavedSearch) error

@@ -334,6 +334,32 @@ func (o *ops) DueIncidents(ctx context.Context, now time.Time, limit int) ([]inc
 	return out, o.mapErr(rows.Err(), "due incidents")
 }
 
+// ClaimOverdue implements incident.Tx. The conditions are DueIncidents':
+// a case acknowledged, answered or closed since it was read is not
+// notified, and a node that finds the row claimed (PostgreSQL re-reads it
+// after the other node's commit) sends nothing.
+func (o *ops) ClaimOverdue(ctx context.Context, id string, now time.Time) (bool, error) {
+	t := micros(now)
+	res, err := o.exec(ctx, `UPDATE incidents SET overdue_sent = TRUE WHERE id = ? AND overdue_sent = FALSE AND status <> 'closed'
+		AND ((ack_at IS NULL AND ack_due < ?) OR (response_at IS NULL AND response_due < ?))`, id, t, t)
+	return claimed(res, err, o, "claim overdue case")
+}
+
+// ClaimTaskOverdue implements incident.Tx.
+func (o *ops) ClaimTaskOverdue(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := o.exec(ctx, `UPDATE incident_tasks SET overdue_sent = TRUE WHERE id = ? AND overdue_sent = FALSE
+		AND status IN ('open', 'accepted') AND due IS NOT NULL AND due < ?`, id, micros(now))
+	return claimed(res, err, o, "claim overdue task")
+}
+
+func claimed(res sql.Result, err error, o *ops, what string) (bool, error) {
+	if err != nil {
+		return false, o.mapErr(err, what)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, o.mapErr(err, what)
+}
+
 // AddCaseEntry implements incident.Tx.
 func (o *ops) AddCaseEntry(ctx context.Context, e incident.Entry) error {
 	_, err := o.exec(ctx, `INSERT INTO incident_entries (id, incident_id, kind, body, tlp, users, author_org, author_user, at, created_at)

@@ -92,10 +92,33 @@ func testIncidentRoundTrip(t *testing.T, db *store.DB) {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due = %d, %v", len(due), err)
 	}
-	due[0].OverdueSent = true
-	incTx(t, db, func(tx incident.Tx) error { return tx.UpdateIncident(ctx, due[0]) })
+	// Claiming: not before it is due, once, and nothing else changes.
+	claim := func(at time.Time) bool {
+		var ok bool
+		incTx(t, db, func(tx incident.Tx) (err error) { ok, err = tx.ClaimOverdue(ctx, in.ID, at); return err })
+		return ok
+	}
+	before, _ := db.Incidents().Incident(ctx, in.ID)
+	if claim(t0) {
+		t.Error("claimed before its acknowledgement was due")
+	}
+	if !claim(t0.Add(5 * time.Hour)) {
+		t.Fatal("due case not claimed")
+	}
+	if claim(t0.Add(5 * time.Hour)) {
+		t.Error("claimed twice")
+	}
+	after, _ := db.Incidents().Incident(ctx, in.ID)
+	if !after.OverdueSent || after.Title != before.Title || after.Status != before.Status || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Errorf("claim changed more than the flag:\n%+v\n%+v", before, after)
+	}
 	if due, _ := db.Incidents().DueIncidents(ctx, t0.Add(5*time.Hour), 10); len(due) != 0 {
 		t.Errorf("notified case is due again")
+	}
+	var ok bool
+	incTx(t, db, func(tx incident.Tx) (err error) { ok, err = tx.ClaimOverdue(ctx, uid(99), t0.Add(5*time.Hour)); return err })
+	if ok {
+		t.Error("claimed a case that does not exist")
 	}
 }
 
@@ -260,10 +283,29 @@ func testIncidentItems(t *testing.T, db *store.DB) {
 	if d, _ := r.DueCaseTasks(ctx, t0.Add(2*time.Hour), 10); len(d) != 1 {
 		t.Errorf("due tasks = %d", len(d))
 	}
+	claimTask := func(at time.Time) bool {
+		var ok bool
+		incTx(t, db, func(tx incident.Tx) (err error) { ok, err = tx.ClaimTaskOverdue(ctx, ts[0].ID, at); return err })
+		return ok
+	}
 	ts[0].Status = incident.TaskDone
 	incTx(t, db, func(tx incident.Tx) error { return tx.UpdateCaseTask(ctx, ts[0]) })
 	if d, _ := r.DueCaseTasks(ctx, t0.Add(2*time.Hour), 10); len(d) != 0 {
 		t.Errorf("done task still due")
+	}
+	if claimTask(t0.Add(2 * time.Hour)) {
+		t.Error("done task claimed as overdue")
+	}
+	ts[0].Status = incident.TaskOpen
+	incTx(t, db, func(tx incident.Tx) error { return tx.UpdateCaseTask(ctx, ts[0]) })
+	if claimTask(due.Add(-time.Minute)) {
+		t.Error("task claimed before it was due")
+	}
+	if !claimTask(t0.Add(2*time.Hour)) || claimTask(t0.Add(2*time.Hour)) {
+		t.Error("due task not claimed exactly once")
+	}
+	if got, _ := r.CaseTask(ctx, ts[0].ID); !got.OverdueSent || got.Status != incident.TaskOpen || got.Title != ts[0].Title {
+		t.Errorf("claimed task: %+v", got)
 	}
 	if _, err := r.CaseTask(ctx, uid(11)); !errs.Is(err, errs.NotFound) {
 		t.Errorf("missing task: %v", err)
