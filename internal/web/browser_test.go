@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
+	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
@@ -117,6 +118,29 @@ func TestBrowser(t *testing.T) {
 	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#orgs-table tbody tr")].filter(r => !r.hidden).length`))
 	if err != nil || visible != 1 {
 		t.Fatalf("table filter: %d rows visible, %v", visible, err)
+	}
+	// A federation partner registered from its form.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(h.URL+"/partners/new"),
+		chromedp.WaitVisible(C(`#f-slug`)),
+		chromedp.SendKeys(C(`#f-slug`), "cert-b"),
+		chromedp.SendKeys(C(`#f-name`), "CERT Browser"),
+		chromedp.SendKeys(C(`#f-country`), "NZ"),
+		chromedp.SetValue(C(`#f-org`), h.Orgs["isp-a"].ID),
+		chromedp.SendKeys(C(`#f-api_root`), "https://taxii.cert-b.example/api1/"),
+		chromedp.SendKeys(C(`#f-collection`), "c1"),
+		chromedp.SendKeys(C(`#f-secret`), "browser-token"),
+		chromedp.Click(C(`input[name="markings"][value="green"]`)),
+		chromedp.Click(C(`form.form button.primary`)),
+	)
+	if err != nil {
+		t.Fatalf("submit partner: %v", err)
+	}
+	if s := waitText(t, ctx, `h1`, "CERT Browser"); !strings.Contains(s, "CERT Browser") {
+		t.Fatalf("after submit: heading %q", s)
+	}
+	if p, err := h.Partners.Get(t.Context(), identity.System("test"), "cert-b"); err != nil || len(p.Policy.Markings) != 1 || p.Policy.Markings[0] != policy.Green {
+		t.Fatalf("partner from the browser: %+v %v", p, err)
 	}
 	// The header's search box finds an address inside a shared block.
 	put(t, h, "alice", indicator("indicator--7c1f4d9a-2b1e-4e55-9d3a-6a0f2c9b8e11", "Browser C2", `[ipv4-addr:value = '192.0.2.0/24']`),

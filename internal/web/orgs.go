@@ -90,6 +90,45 @@ func (c contactRow) Langs() string { return strings.Join(c.Languages, ", ") }
 // extraRows is how many empty point-of-contact rows the form offers.
 const extraRows = 2
 
+// contactsData is what the "contacts" form partial shows.
+type contactsData struct {
+	P    *page
+	Rows []contactRow
+}
+
+// contactRows returns the form rows for cs, with room for more.
+func contactRows(cs []identity.Contact) []contactRow {
+	var rows []contactRow
+	for i := range min(len(cs)+extraRows, identity.MaxContacts) {
+		row := contactRow{Index: i}
+		if i < len(cs) {
+			row.Contact = cs[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// contactsFromForm reads the rows the "contacts" partial posts, skipping
+// empty ones.
+func contactsFromForm(r *http.Request) []identity.Contact {
+	f := r.PostFormValue
+	cs := []identity.Contact{}
+	for i := range identity.MaxContacts + extraRows {
+		at := "contacts[" + strconv.Itoa(i) + "]."
+		c := identity.Contact{Name: f(at + "name"), Role: f(at + "role"), Email: f(at + "email"),
+			Phone: f(at + "phone"), PGP: f(at + "pgp_fingerprint"), Available: f(at+"available_24x7") == "1"}
+		for _, l := range strings.FieldsFunc(f(at+"languages"), func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
+			c.Languages = append(c.Languages, l)
+		}
+		if strings.TrimSpace(c.Name+c.Role+c.Email+c.Phone+c.PGP) == "" && len(c.Languages) == 0 {
+			continue
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
 func (u *UI) orgFormPage(w http.ResponseWriter, r *http.Request, o identity.Org, isNew, full bool) *page {
 	p := u.newPage(w, r, k("orgform.edit_title"))
 	if isNew {
@@ -98,14 +137,7 @@ func (u *UI) orgFormPage(w http.ResponseWriter, r *http.Request, o identity.Org,
 	p.Nav = "orgs"
 	d := orgFormData{Org: o, New: isNew, Full: full, Kinds: identity.Kinds, Sectors: identity.Sectors,
 		Tiers: []identity.Tier{identity.Tier1, identity.Tier2, identity.Tier3, identity.Tier4}}
-	n := min(len(o.Contacts)+extraRows, identity.MaxContacts)
-	for i := range n {
-		row := contactRow{Index: i}
-		if i < len(o.Contacts) {
-			row.Contact = o.Contacts[i]
-		}
-		d.Rows = append(d.Rows, row)
-	}
+	d.Rows = contactRows(o.Contacts)
 	p.D = d
 	return p
 }
@@ -196,18 +228,6 @@ func orgFromForm(r *http.Request, o identity.Org, full bool) identity.Org {
 		o.Tier = identity.Tier(tier)
 		o.Disabled = f("disabled") == "1"
 	}
-	o.Contacts = []identity.Contact{}
-	for i := range identity.MaxContacts + extraRows {
-		at := "contacts[" + strconv.Itoa(i) + "]."
-		c := identity.Contact{Name: f(at + "name"), Role: f(at + "role"), Email: f(at + "email"),
-			Phone: f(at + "phone"), PGP: f(at + "pgp_fingerprint"), Available: f(at+"available_24x7") == "1"}
-		for _, l := range strings.FieldsFunc(f(at+"languages"), func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
-			c.Languages = append(c.Languages, l)
-		}
-		if strings.TrimSpace(c.Name+c.Role+c.Email+c.Phone+c.PGP) == "" && len(c.Languages) == 0 {
-			continue
-		}
-		o.Contacts = append(o.Contacts, c)
-	}
+	o.Contacts = contactsFromForm(r)
 	return o
 }

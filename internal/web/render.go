@@ -78,11 +78,12 @@ func funcs(cat catalogue, lang string) template.FuncMap {
 			}
 			return "—"
 		},
-		"scopeOf": func(s evidence.Scope, orgs map[string]identity.Org) scopeView { return scopeView{s, orgs} },
-		"join":    strings.Join,
-		"inc":     func(i int) int { return i + 1 },
-		"locales": func() []string { return identity.Locales },
-		"fld":     fld,
+		"scopeOf":    func(s evidence.Scope, orgs map[string]identity.Org) scopeView { return scopeView{s, orgs} },
+		"join":       strings.Join,
+		"inc":        func(i int) int { return i + 1 },
+		"locales":    func() []string { return identity.Locales },
+		"fld":        fld,
+		"contactsOf": func(p *page, rows []contactRow) contactsData { return contactsData{P: p, Rows: rows} },
 		"objtable": func(id string, rows []objRow, empty string, via bool) objTable {
 			return objTable{ID: id, Rows: rows, Empty: empty, Via: via}
 		},

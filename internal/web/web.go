@@ -149,7 +149,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	if u.d.Partners != nil {
 		mux.HandleFunc("GET /partners", u.signedIn(u.partnerList))
 		mux.HandleFunc("GET /partners/clients", u.signedIn(u.taxiiClients))
+		mux.HandleFunc("GET /partners/new", u.signedIn(u.partnerNew))
+		mux.HandleFunc("POST /partners/new", u.signedIn(u.partnerCreate))
 		mux.HandleFunc("GET /partners/{ref}", u.signedIn(u.partnerShow))
+		mux.HandleFunc("GET /partners/{ref}/edit", u.signedIn(u.partnerEdit))
+		mux.HandleFunc("POST /partners/{ref}/edit", u.signedIn(u.partnerUpdate))
+		mux.HandleFunc("POST /partners/{ref}/delete", u.signedIn(u.partnerDelete))
 		mux.HandleFunc("POST /partners/{ref}/disable", u.signedIn(u.partnerToggle(true)))
 		mux.HandleFunc("POST /partners/{ref}/enable", u.signedIn(u.partnerToggle(false)))
 	}
