@@ -116,7 +116,10 @@ func testIncidentRoundTrip(t *testing.T, db *store.DB) {
 		t.Errorf("notified case is due again")
 	}
 	var ok bool
-	incTx(t, db, func(tx incident.Tx) (err error) { ok, err = tx.ClaimOverdue(ctx, uid(99), t0.Add(5*time.Hour)); return err })
+	incTx(t, db, func(tx incident.Tx) (err error) {
+		ok, err = tx.ClaimOverdue(ctx, uid(99), t0.Add(5*time.Hour))
+		return err
+	})
 	if ok {
 		t.Error("claimed a case that does not exist")
 	}
