@@ -3,13 +3,14 @@
 // arrive as streams and are hashed on the way to a temporary file, never
 // held in memory; more than the limit is refused and nothing is kept.
 //
-// Malware samples are kept inside a zip archive, as CSIRTs exchange them,
-// so that no scanner or careless double-click meets the bare sample. The
-// conventional password of such archives is "infected", but no well-kept
-// Go library writes encrypted zips (archive/zip does not; the forks that do
-// are unmaintained), so the archive is NOT encrypted: its comment says so.
-// Downloads are always served as attachments of type
-// application/octet-stream.
+// Malware samples are kept inside a zip archive encrypted with the
+// conventional password "infected" (ZipPassword), as CSIRTs exchange them,
+// so that no scanner, mail gateway or careless double-click meets the bare
+// sample. archive/zip writes no encrypted entries, so the entry is written
+// raw: stored, with the traditional PKWARE encryption (zipcrypto.go), which
+// every unzip tool reads. Archives stored before this was so are plain
+// zips; their comment says so. Downloads are always served as attachments
+// of type application/octet-stream.
 package blobstore
 
 import (
@@ -18,6 +19,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -29,7 +31,7 @@ import (
 )
 
 // ZipComment is written into every malware archive.
-const ZipComment = "kyojo malware sample: zipped WITHOUT encryption (conventional password \"infected\" not applied: no maintained Go library writes encrypted zips). Handle with care."
+const ZipComment = "kyojo malware sample. Password: " + ZipPassword + ". Handle with care."
 
 // Dir is a blob store rooted at a folder.
 type Dir struct{ root string }
@@ -60,8 +62,8 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, limit int64, malware bool, n
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, limit+1))
+	h, c := sha256.New(), crc32.NewIEEE()
+	n, err := io.Copy(io.MultiWriter(tmp, h, c), io.LimitReader(ctxReader{ctx, r}, limit+1))
 	if err != nil {
 		return "", 0, errs.Wrap(err, "evidence: read upload")
 	}
@@ -77,7 +79,7 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, limit int64, malware bool, n
 		return "", 0, errs.Wrap(err, "evidence: folder")
 	}
 	if malware {
-		if err := d.zip(tmp, sum, dst); err != nil {
+		if err := d.zip(tmp, n, c.Sum32(), sum, dst); err != nil {
 			return "", 0, err
 		}
 		return sum, n, nil
@@ -91,8 +93,9 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, limit int64, malware bool, n
 	return sum, n, nil
 }
 
-// zip writes the sample in tmp into a zip archive at dst.
-func (d *Dir) zip(tmp *os.File, sum, dst string) error {
+// zip writes the sample in tmp (n bytes, whose CRC-32 is crc) into an
+// encrypted zip archive at dst.
+func (d *Dir) zip(tmp *os.File, n int64, crc uint32, sum, dst string) error {
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return errs.Wrap(err, "evidence: rewind")
 	}
@@ -102,24 +105,43 @@ func (d *Dir) zip(tmp *os.File, sum, dst string) error {
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	zw := zip.NewWriter(out)
-	if err := zw.SetComment(ZipComment); err != nil {
-		return errs.Wrap(err, "evidence: zip")
-	}
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: sum + ".bin", Method: zip.Deflate, Modified: time.Now().UTC()})
-	if err != nil {
-		return errs.Wrap(err, "evidence: zip")
-	}
-	if _, err := io.Copy(w, tmp); err != nil {
-		return errs.Wrap(err, "evidence: zip")
-	}
-	if err := zw.Close(); err != nil {
+	if err := writeEncryptedZip(out, tmp, n, crc, sum+".bin", time.Now().UTC()); err != nil {
 		return errs.Wrap(err, "evidence: zip")
 	}
 	if err := out.Sync(); err != nil {
 		return errs.Wrap(err, "evidence: sync")
 	}
 	return errs.Wrap(os.Rename(out.Name(), dst), "evidence: store")
+}
+
+// writeEncryptedZip writes a zip archive of one entry, name, holding the n
+// bytes of r (CRC-32 crc), stored and encrypted with ZipPassword.
+func writeEncryptedZip(w io.Writer, r io.Reader, n int64, crc uint32, name string, modified time.Time) error {
+	zw := zip.NewWriter(w)
+	if err := zw.SetComment(ZipComment); err != nil {
+		return err
+	}
+	fw, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, Flags: 0x1, // encrypted
+		CRC32: crc, CompressedSize64: uint64(n) + 12, UncompressedSize64: uint64(n), Modified: modified})
+	if err != nil {
+		return err
+	}
+	z := newZipCrypto(ZipPassword)
+	head, err := z.encryptionHeader(crc)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(head); err != nil {
+		return err
+	}
+	copied, err := io.Copy(&encryptingWriter{z: z, w: fw, buf: make([]byte, 32<<10)}, r)
+	if err != nil {
+		return err
+	}
+	if copied != n {
+		return errors.New("the sample changed size while it was zipped")
+	}
+	return zw.Close()
 }
 
 // Open implements incident.Blobs.

@@ -5,10 +5,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"strings"
 	"testing"
 
+	"github.com/kyojo-hub/kyojo/internal/blobstore"
 	"github.com/kyojo-hub/kyojo/internal/hubtest"
 )
 
@@ -194,12 +194,11 @@ func TestIncidentEvidenceDownload(t *testing.T) {
 	}
 	r = ok(t, h, req{as: bob, method: "GET", path: "/incident-evidence/" + m.ID}, 200, nil)
 	zr, err := zip.NewReader(bytes.NewReader(r.body), int64(len(r.body)))
-	if err != nil {
-		t.Fatalf("malware not served as a zip: %v", err)
+	if err != nil || zr.File[0].Flags&0x1 == 0 {
+		t.Fatalf("malware not served as an encrypted zip: %v", err)
 	}
-	f, _ := zr.File[0].Open()
-	got, _ := io.ReadAll(f)
-	if string(got) != "MZ evil" || !strings.Contains(r.header.Get("Content-Disposition"), "dropper.exe.zip") {
+	got, err := blobstore.ReadSample(r.body)
+	if err != nil || string(got) != "MZ evil" || !strings.Contains(r.header.Get("Content-Disposition"), "dropper.exe.zip") {
 		t.Errorf("zip holds %q; disposition %q", got, r.header.Get("Content-Disposition"))
 	}
 }
