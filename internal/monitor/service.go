@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,14 +210,16 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 	if l, ok := s.pub.(SizeLimited); ok {
 		maxMsg = l.MaxMessageBytes()
 	}
-	var send func(lines []byte, n int) error
-	send = func(lines []byte, n int) error {
+	// send sends n lines, which read under the Zeek header block head
+	// (none for other formats, or when lines start with their own).
+	var send func(lines []byte, n int, head []byte) error
+	send = func(lines []byte, n int, head []byte) error {
 		if n == 0 && tooLong == 0 {
 			return nil
 		}
 		pre := 0 // bytes of Zeek headers put in front of lines
-		if zeek && len(prefix) > 0 && (len(lines) == 0 || lines[0] != '#') {
-			lines, pre = append(prefix, lines...), len(prefix)
+		if zeek && len(head) > 0 && (len(lines) == 0 || lines[0] != '#') {
+			lines, pre = append(slices.Clip(head), lines...), len(head)
 		}
 		// Packed into a pooled buffer: the stream (or the processor) has
 		// copied what it keeps by the time send returns.
@@ -230,12 +233,23 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 				tooLong += int64(n)
 				return nil
 			}
-			mid := pre + splitLines(lines[pre:])
-			first := bytes.Count(lines[pre:mid], []byte{'\n'})
-			if err := send(lines[:mid], first); err != nil {
+			part := lines[pre:]
+			mid := splitLines(part)
+			first := bytes.Count(part[:mid], []byte{'\n'})
+			// The second half reads under the header block in force where
+			// it starts: the first half may hold a new one.
+			h2 := zeekHeader{lines: bytes.Clone(head)}
+			if zeek {
+				for rest := part[:mid]; len(rest) > 0; {
+					end := bytes.IndexByte(rest, '\n') + 1
+					h2.see(rest[:end])
+					rest = rest[end:]
+				}
+			}
+			if err := send(part[:mid], first, head); err != nil {
 				return err
 			}
-			return send(lines[mid:], n-first)
+			return send(part[mid:], n-first, h2.lines)
 		}
 		id := batchID(sn.ID, key, part, lines)
 		part++
@@ -263,7 +277,7 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 			end = i + j + 1
 		}
 		if n > 0 && (n >= MaxBatchLines || end-start > MaxBatchBytes) {
-			if err := send(body[start:i], n); err != nil {
+			if err := send(body[start:i], n, prefix); err != nil {
 				return rc, err
 			}
 			start, n = i, 0
@@ -272,7 +286,7 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		if end-i > parse.MaxLine+2 {
 			// Too long to carry: counted as rejected, not sent.
 			if n > 0 {
-				if err := send(body[start:i], n); err != nil {
+				if err := send(body[start:i], n, prefix); err != nil {
 					return rc, err
 				}
 			}
@@ -287,10 +301,10 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		n++
 		i = end
 	}
-	if err := send(body[start:], n); err != nil {
+	if err := send(body[start:], n, prefix); err != nil {
 		return rc, err
 	}
-	if err := send(nil, 0); err != nil { // lines found too long by the last send, if any
+	if err := send(nil, 0, nil); err != nil { // lines found too long by the last send, if any
 		return rc, err
 	}
 	rc.Accepted = true

@@ -179,3 +179,62 @@ func TestIngestSplitsToFitTheStream(t *testing.T) {
 		t.Fatalf("%+v %v: %d too long", rc3, err, tooLong)
 	}
 }
+
+// TestIngestSplitsZeek: a Zeek log split again and again to fit a small
+// stream: every message reads on its own under the header block in force
+// where it starts (the log changes its block halfway), every event
+// arrives once, and the receipt counts the log's lines, not the headers
+// put in front of the messages.
+func TestIngestSplitsZeek(t *testing.T) {
+	rnd := rand.NewChaCha8([32]byte{9})
+	var body bytes.Buffer
+	lines := 0
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&body, format+"\n", args...)
+		lines++
+	}
+	line("#separator \\x09")
+	line("#fields\tts\tid.orig_h\tquery")
+	for i := range 600 {
+		b := make([]byte, 24)
+		rnd.Read(b)
+		line("1700000000.%06d\t10.0.%d.%d\tq%x.example", i, i/250, i%250, b)
+	}
+	line("#close\t2026-11-28-00-00-00")
+	line("#separator \\x09")
+	line("#fields\tts\tquery")
+	for i := range 600 {
+		b := make([]byte, 24)
+		rnd.Read(b)
+		line("1700000001.%06d\tr%x.example", i, b)
+	}
+	pub := &smallPub{max: 6 << 10}
+	s := NewService(nil, nil, pub, nil, Options{})
+	rc, err := s.Ingest(t.Context(), Sensor{ID: "z", Format: parse.FormatZeek}, body.Bytes(), "")
+	if err != nil || len(pub.msgs) < 16 {
+		t.Fatalf("%+v %v; %d messages", rc, err, len(pub.msgs))
+	}
+	if rc.Lines != lines {
+		t.Errorf("receipt counts %d lines, the log has %d", rc.Lines, lines)
+	}
+	events, addrs := 0, 0
+	for i, m := range pub.msgs {
+		r := parse.Reader{Format: parse.FormatZeek}
+		for l := range bytes.SplitSeq(bytes.TrimSuffix(m.Data, []byte("\n")), []byte("\n")) {
+			ev, err := r.Line(l)
+			if errors.Is(err, parse.ErrSkip) {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("message %d: %v on %q", i, err, l)
+			}
+			events++
+			if ev.SrcIP.IsValid() {
+				addrs++
+			}
+		}
+	}
+	if events != 1200 || addrs != 600 {
+		t.Errorf("%d events (%d with an address), want 1200 (600)", events, addrs)
+	}
+}
