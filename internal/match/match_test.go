@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -39,9 +40,10 @@ func TestLookup(t *testing.T) {
 		{Domain, "l8.l9.deep.example", 17}, // the eighth parent of the name below
 		{Domain, "l9.deep.example", 18},    // the ninth
 		{Domain, "l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", 19},
+		{Domain, strings.Repeat("d.", 69) + "example", 20}, // 70 labels: past the depths kept one by one
 	})
-	if s.Len() != 18 {
-		t.Errorf("Len = %d, want 18", s.Len())
+	if s.Len() != 19 {
+		t.Errorf("Len = %d, want 19", s.Len())
 	}
 	tests := []struct {
 		k    Kind
@@ -65,6 +67,9 @@ func TestLookup(t *testing.T) {
 		{Domain, "x.l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", []string{"19:l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example", "17:l8.l9.deep.example", "18:l9.deep.example", "11:example"}},
 		{Domain, "l7.l8.l9.deep.example", []string{"17:l8.l9.deep.example", "18:l9.deep.example", "11:example"}},
 		{Domain, "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.evil.example", []string{"10:evil.example", "11:example"}},
+		// Depths with no indicator are skipped, past 63 labels too.
+		{Domain, strings.Repeat("d.", 71) + "example", []string{"20:" + strings.Repeat("d.", 69) + "example", "11:example"}},
+		{Domain, strings.Repeat("d.", 68) + "example", []string{"11:example"}},
 		{URL, "http://evil.example/x", []string{"12:http://evil.example/x"}},
 		{URL, "http://evil.example/y", nil},
 		{Hash, "d41d8cd98f00b204e9800998ecf8427e", []string{"13:d41d8cd98f00b204e9800998ecf8427e"}},

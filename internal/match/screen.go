@@ -86,8 +86,11 @@ func (s *Set) Add(sc *Screen, k Kind, v string) {
 		sc.h = append(sc.h, s.seen.hash(k, v))
 		return
 	}
-	for d := domainKey(v); ; {
-		sc.h = append(sc.h, s.seen.hash(Domain, d))
+	d := domainKey(v)
+	for n := labels(d); ; n-- {
+		if s.depths&depthBit(n) != 0 {
+			sc.h = append(sc.h, s.seen.hash(Domain, d))
+		}
 		i := strings.IndexByte(d, '.')
 		if i < 0 {
 			return

@@ -18,6 +18,10 @@ type Set struct {
 	v6    []v6Table
 	str   [UserAgent + 1]map[string]int32 // Domain, URL, Hash, Email, JA3, UserAgent
 	seen  *filter                         // every key of v4 and str: rules out most probes of absent values
+	// depths has bit n set when some domain has n labels (n < 64; longer
+	// ones set bit 63): a domain's parents with a number of labels no
+	// indicator has (most often the top-level domain) are not probed.
+	depths uint64
 	multi [][]int32
 	n     int
 }
@@ -245,6 +249,9 @@ func (b *builder) finish() *Set {
 		n += len(t.m)
 	}
 	s.seen = newFilter(n)
+	for d := range s.str[Domain] {
+		s.depths |= depthBit(labels(d))
+	}
 	for k := Domain; k <= UserAgent; k++ {
 		for v := range s.str[k] {
 			s.seen.add(k, v)
@@ -345,8 +352,9 @@ func (s *Set) Lookup(dst []Hit, k Kind, v string) []Hit {
 		if len(m) == 0 {
 			return dst
 		}
-		for d := domainKey(v); ; {
-			if !s.seen.may(Domain, d) {
+		d := domainKey(v)
+		for n := labels(d); ; n-- {
+			if s.depths&depthBit(n) == 0 || !s.seen.may(Domain, d) {
 				// not held
 			} else if slot, ok := m[d]; ok {
 				dst = s.emit(dst, slot, Hit{Kind: Domain, Value: d})
@@ -398,6 +406,12 @@ func (s *Set) LookupAddr(dst []Hit, a netip.Addr) []Hit {
 	}
 	return dst
 }
+
+// labels returns the number of labels of a domain (dots plus one).
+func labels(d string) int { return strings.Count(d, ".") + 1 }
+
+// depthBit is the bit of Set.depths for a domain of n labels.
+func depthBit(n int) uint64 { return 1 << min(n, 63) }
 
 func hasUpper(s string) bool {
 	for i := 0; i < len(s); i++ {
