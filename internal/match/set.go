@@ -14,16 +14,16 @@ import (
 // indicator (the common case), or -(i+1) for entry i of multi when several
 // indicators share it. This keeps a million indicators in well under 300 MB.
 type Set struct {
-	v4    []v4Table // by prefix length, longest first; /32 included
-	v6    []v6Table
-	str   [UserAgent + 1]map[string]int32 // Domain, URL, Hash, Email, JA3, UserAgent
-	seen  *filter                         // every key of v4 and str: rules out most probes of absent values
+	v4   []v4Table // by prefix length, longest first; /32 included
+	v6   []v6Table
+	str  [UserAgent + 1]map[string]int32 // Domain, URL, Hash, Email, JA3, UserAgent
+	seen *filter                         // every key of v4 and str: rules out most probes of absent values
 	// depths has bit n set when some domain has n labels (n < 64; longer
 	// ones set bit 63): a domain's parents with a number of labels no
 	// indicator has (most often the top-level domain) are not probed.
 	depths uint64
-	multi [][]int32
-	n     int
+	multi  [][]int32
+	n      int
 }
 
 type v4Table struct {
