@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -214,77 +213,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	}
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.dist(ref)) }
-	type key struct {
-		ref   int32
-		value string
-	}
-	agg := map[key]*Hit{}
-	var scr scratch
-	// Events are matched a group at a time (see Index.matchGroup).
-	evs := make([]parse.Event, 0, group)
-	tally := func(i int, fs []found) {
-		ev := &evs[i]
-		for _, f := range fs {
-			k := key{f.ref, f.value}
-			h := agg[k]
-			ind := ix.ind(f.ref)
-			if h == nil {
-				name := ind.Name
-				if name == "" {
-					name = ind.ID
-				}
-				h = &Hit{ref: f.ref, IndicatorID: ind.ID, Name: name, Kind: f.kind, Value: f.value, Observed: f.observed,
-					First: ev.Time, Last: ev.Time, Score: ind.Score, Severity: severity(ind.Score, ev.Severity)}
-				agg[k] = h
-			}
-			h.Count++
-			h.First, h.Last = minTime(h.First, ev.Time), maxTime(h.Last, ev.Time)
-			h.Severity = min(h.Severity, severity(ind.Score, ev.Severity))
-		}
-	}
-	oldest, newest := now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture)
-	reject := func(reason string, err error) {
-		b.Rejected++
-		b.Reasons[reason]++
-		if err != nil {
-			b.LastError = clip(err.Error(), 300)
-		}
-	}
-	scan := func(lines []byte) {
-		for rest := lines; len(rest) > 0; {
-			line := rest
-			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-				line, rest = rest[:i], rest[i+1:]
-			} else {
-				rest = nil
-			}
-			ev, err := r.Line(line)
-			if errors.Is(err, parse.ErrSkip) {
-				continue
-			}
-			if err != nil {
-				if len(line) > parse.MaxLine {
-					reject("too long", err)
-				} else {
-					reject("malformed", err)
-				}
-				continue
-			}
-			if ev.Time.Before(oldest) {
-				reject("too old", errs.E(errs.Invalid, "event time %s is before %s", ev.Time.Format(time.RFC3339), oldest.Format(time.RFC3339)))
-				continue
-			}
-			if ev.Time.After(newest) {
-				reject("in the future", errs.E(errs.Invalid, "event time %s is after %s", ev.Time.Format(time.RFC3339), newest.Format(time.RFC3339)))
-				continue
-			}
-			b.Events++
-			if evs = append(evs, ev); len(evs) == group {
-				ix.matchGroup(&scr, evs, visible, tally)
-				evs = evs[:0]
-			}
-		}
-	}
+	sc := newScan(&b, r, ix, visible, now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture))
 	// The lines are kept for retention as they came, compressed; a message
 	// that came uncompressed is compressed here. S2 batches (what ingest
 	// writes) are parsed a chunk at a time as they decompress.
@@ -292,16 +221,16 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	switch {
 	case !m.Packed:
 		raw = Pack(p.opt.Codec, m.Data)
-		scan(m.Data)
+		sc.lines(m.Data)
 	case bytes.HasPrefix(m.Data, magicS2):
 		buf := p.bufs.get()
-		buf, err = linesS2(buf, m.Data, scan)
+		buf, err = linesS2(buf, m.Data, sc.lines)
 		p.bufs.put(buf)
 	default:
 		var lines []byte
 		buf := p.bufs.get()
 		if lines, err = unpackStreamed(buf[:0], m.Data); err == nil {
-			scan(lines)
+			sc.lines(lines)
 		}
 		p.bufs.put(lines[:0])
 	}
@@ -321,10 +250,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 		}
 		return Result{Applied: applied, Rejected: b.Rejected}, nil
 	}
-	ix.matchGroup(&scr, evs, visible, tally)
-	for _, h := range agg {
-		b.Hits = append(b.Hits, *h)
-	}
+	sc.finish()
 	b.Raw = raw
 	b.Record = batchRecord(b, c.sensor.Name, now)
 	// Written before the transaction that refers to it: a batch delivered
