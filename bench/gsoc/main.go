@@ -1,8 +1,11 @@
 // Command gsoc measures the monitoring pipeline end to end on one machine:
 // Suricata EVE lines ingested in batches through the embedded NATS
 // JetStream, parsed, matched against N indicators and turned into alerts
-// in SQLite; and, in the same run, only reading and parsing the same lines,
-// so that the ratio of the two is known. It also times a full compile of
+// in SQLite; and, in the same process, only reading and parsing the same
+// lines, so that the ratio of the two is known. The pipeline runs -runs
+// times, each run between two parse-only runs and compared with their
+// mean (on a shared host the machine's speed drifts from minute to
+// minute), and the medians are reported. It also times a full compile of
 // the matcher and an update of 10,000 indicators.
 //
 //	go run ./bench/gsoc -indicators 1000000 -events 2000000
@@ -20,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -53,6 +57,7 @@ func main() {
 	workers := flag.Int("workers", 0, "messages processed at once (default GOMAXPROCS)")
 	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
 	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
+	runs := flag.Int("runs", 3, "end-to-end runs, each between two parse-only runs (the machine's speed drifts: the medians are reported)")
 	flag.Parse()
 	gc, err := gctune.Apply(*gogc, "")
 	if err != nil {
@@ -219,10 +224,6 @@ func main() {
 	}
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
-	sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: "bench", Format: parse.FormatEVE})
-	if err != nil {
-		log.Fatal(err)
-	}
 	if *allocprofile != "" {
 		// The profile counts from the start: what came before the run is
 		// written apart, to read the run with go tool pprof -diff_base.
@@ -242,42 +243,70 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	var events, hits atomic.Int64
+	var events, target atomic.Int64
+	progress := make(chan struct{}, 1)
 	cctx, stop := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	t0 = time.Now()
-	cpu0 = cpuTime()
-	ru0 := rusage()
 	go b.Consume(cctx, func(ctx context.Context, m monitor.Message) error {
 		res, err := proc.Process(ctx, m)
 		if err != nil {
 			return err
 		}
-		events.Add(res.Events)
-		for _, a := range res.Alerts {
-			_ = a
-			hits.Add(1)
-		}
-		if events.Load() >= int64(*nEv) {
-			close(finished)
+		if events.Add(res.Events) >= target.Load() {
+			select {
+			case progress <- struct{}{}:
+			default:
+			}
 		}
 		return nil
 	})
-	for _, body := range bodies {
-		for {
-			_, err := svc.Ingest(ctx, sn, body, "")
-			if err == nil {
-				break
-			}
-			time.Sleep(10 * time.Millisecond) // over capacity: back off as a sensor would
+	// Each run sends the lines again from a sensor of its own (batch ids
+	// are the sensor's and the lines'), between two parse-only runs.
+	var rates, ratios, cpuRatios []float64
+	before, beforeCPU := parseRate, parseCPU
+	for run := range *runs {
+		sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: fmt.Sprintf("bench-%d", run), Format: parse.FormatEVE})
+		if err != nil {
+			log.Fatal(err)
 		}
+		from := events.Load()
+		target.Store(from + int64(*nEv))
+		t0 := time.Now()
+		cpu0 := cpuTime()
+		ru0 := rusage()
+		for _, body := range bodies {
+			for {
+				_, err := svc.Ingest(ctx, sn, body, "")
+				if err == nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond) // over capacity: back off as a sensor would
+			}
+		}
+		tPub := time.Since(t0)
+		for events.Load() < target.Load() {
+			<-progress
+		}
+		el := time.Since(t0)
+		e2eCPU := cpuTime() - cpu0
+		ru1 := rusage()
+		n := events.Load() - from
+		e2e := float64(n) / el.Seconds()
+		fmt.Printf("run %d: end to end (ingest → JetStream → parse, match, alerts in %s): %d events in %v (all published after %v): %.0f events/s\n",
+			run+1, db.Dialect(), n, el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
+		c0 := cpuTime()
+		after := parseOnly(bodies, runtime.GOMAXPROCS(0))
+		afterCPU := cpuTime() - c0
+		mean, meanCPU := (before+after)/2, (beforeCPU+afterCPU)/2
+		fmt.Printf("  CPU %.2f s (kernel %.2f s, %d page faults); parse only %.0f events/s before, %.0f after (%.2f, %.2f CPU-s)\n",
+			e2eCPU.Seconds(), time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano()).Seconds(), ru1.Minflt-ru0.Minflt,
+			before, after, beforeCPU.Seconds(), afterCPU.Seconds())
+		fmt.Printf("  ratio end to end / parse only on every core: %.2f against the mean of the two; the pipeline costs %.2fx parsing's CPU (the ratio needs <= 2)\n",
+			e2e/mean, e2eCPU.Seconds()/meanCPU.Seconds())
+		rates, ratios, cpuRatios = append(rates, e2e), append(ratios, e2e/mean), append(cpuRatios, e2eCPU.Seconds()/meanCPU.Seconds())
+		before, beforeCPU = after, afterCPU
 	}
-	tPub := time.Since(t0)
-	<-finished
-	el := time.Since(t0)
-	e2eCPU := cpuTime() - cpu0
-	ru1 := rusage()
 	stop()
+	pprof.StopCPUProfile()
 	if *allocprofile != "" {
 		runtime.GC()
 		f, err := os.Create(*allocprofile)
@@ -287,29 +316,33 @@ func main() {
 		pprof.Lookup("allocs").WriteTo(f, 0)
 		f.Close()
 	}
-	e2e := float64(events.Load()) / el.Seconds()
-	pprof.StopCPUProfile()
 	alerts, _ := db.Monitor().Alerts(ctx, monitor.AlertFilter{Limit: 1000})
 	var alertHits int64
 	for _, a := range alerts {
 		alertHits += a.Count
 	}
-	fmt.Printf("end to end (ingest → JetStream → parse, match, alerts in %s): %d events in %v (all published after %v): %.0f events/s\n",
-		db.Dialect(), events.Load(), el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
-	fmt.Printf("CPU time: end to end %.2f s, parse only %.2f s: the pipeline costs %.2fx parsing (needs <= 2 for the ratio on a machine with nothing else running)\n",
-		e2eCPU.Seconds(), parseCPU.Seconds(), e2eCPU.Seconds()/parseCPU.Seconds())
-	fmt.Printf("  of which in the kernel %.2f s; %d page faults\n",
-		time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano()).Seconds(), ru1.Minflt-ru0.Minflt)
-	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts)\n", len(alerts), alertHits)
-	parseAfter := parseOnly(bodies, runtime.GOMAXPROCS(0))
+	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts, all runs)\n", len(alerts), alertHits)
 	parseOne := parseOnly(bodies, 1)
-	fmt.Printf("read and parse only, again after: %.0f events/s\n", parseAfter)
 	fmt.Printf("read and parse only, one core: %.0f events/s\n", parseOne)
-	// This machine's speed drifts from minute to minute (a shared host):
-	// the mean of the parse-only runs either side of the pipeline's is the
-	// steadier yardstick.
-	fmt.Printf("ratio end to end / parse only on every core: %.2f (%.2f against the second parse run, %.2f against their mean); against parsing on one core: %.2f\n",
-		e2e/parseRate, e2e/parseAfter, e2e/((parseRate+parseAfter)/2), e2e/parseOne)
+	fmt.Printf("end to end: median %.0f events/s over %d runs (%.0f–%.0f)\n", median(rates), len(rates), slices.Min(rates), slices.Max(rates))
+	fmt.Printf("ratio end to end / parse only on every core: median %.2f (%s); CPU median %.2fx parsing's; against parsing on one core: %.2f\n",
+		median(ratios), list(ratios), median(cpuRatios), median(rates)/parseOne)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func list(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // cpuTime returns the CPU time (user and system) the process used so far:
