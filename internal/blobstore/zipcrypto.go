@@ -67,12 +67,12 @@ func (z *zipCrypto) decrypt(p []byte) {
 // already encrypted: 11 random bytes, then the check byte readers compare
 // after the password (the high byte of the entry's CRC-32, as no data
 // descriptor follows).
-func (z *zipCrypto) encryptionHeader(crc32 uint32) ([]byte, error) {
+func (z *zipCrypto) encryptionHeader(sum uint32) ([]byte, error) {
 	h := make([]byte, 12)
 	if _, err := rand.Read(h[:11]); err != nil {
 		return nil, err
 	}
-	h[11] = byte(crc32 >> 24)
+	h[11] = byte(sum >> 24)
 	z.encrypt(h)
 	return h, nil
 }

@@ -342,7 +342,9 @@ const group = match.MaxGroups
 
 // match returns the hits of one event that visible allows (refs as
 // Index.ind takes them): for an address only the longest visible prefix;
-// each indicator once per event. s may be nil.
+// each indicator once per event. s may be nil. The processor matches in
+// groups (matchGroup); this is the one-event form, for tests and callers
+// with a single event.
 func (ix *Index) match(s *scratch, ev *parse.Event, visible func(int32) bool) []found {
 	var out []found
 	ix.matchGroup(s, []parse.Event{*ev}, visible, func(_ int, fs []found) { out = fs })
