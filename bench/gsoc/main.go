@@ -2,11 +2,11 @@
 // Suricata EVE lines ingested in batches through the embedded NATS
 // JetStream, parsed, matched against N indicators and turned into alerts
 // in SQLite; and, in the same process, only reading and parsing the same
-// lines, so that the ratio of the two is known. The pipeline runs -runs
-// times, each run between two parse-only runs and compared with their
-// mean (on a shared host the machine's speed drifts from minute to
-// minute), and the medians are reported. It also times a full compile of
-// the matcher and an update of 10,000 indicators.
+// lines, so that the ratio of the two is known. Each of -runs runs
+// alternates the two a round of batches at a time (on a shared host the
+// machine's speed drifts from minute to minute), and the medians of the
+// runs are reported. It also times a full compile of the matcher and an
+// update of 10,000 indicators.
 //
 //	go run ./bench/gsoc -indicators 1000000 -events 2000000
 package main
@@ -58,7 +58,8 @@ func main() {
 	plainIDs := flag.Bool("plain-ids", false, "indicator ids indicator--000…0001 rather than STIX UUIDs (the matcher keeps such ids as strings)")
 	memprofile := flag.String("memprofile", "", "write a heap profile, taken once the matcher is loaded, to this file")
 	warm := flag.Int("warm-up", 100, "percent of the lines sent through the pipeline once before the timed runs")
-	runs := flag.Int("runs", 3, "end-to-end runs, each between two parse-only runs (the machine's speed drifts: the medians are reported)")
+	runs := flag.Int("runs", 3, "runs, each alternating end-to-end and parse-only rounds (the machine's speed drifts: the medians are reported)")
+	round := flag.Int("round", 25, "batches in a round")
 	flag.Parse()
 	gc, err := gctune.Apply(*gogc, "")
 	if err != nil {
@@ -218,9 +219,8 @@ func main() {
 	lines = nil
 
 	cpu0 := cpuTime()
-	parseRate := parseOnly(bodies, runtime.GOMAXPROCS(0))
-	parseCPU := cpuTime() - cpu0
-	fmt.Printf("read and parse only: %.0f events/s (%.2f CPU-s)\n", parseRate, parseCPU.Seconds())
+	parsed, el := parseOnly(bodies, runtime.GOMAXPROCS(0))
+	fmt.Printf("read and parse only: %.0f events/s (%.2f CPU-s)\n", float64(parsed)/el.Seconds(), (cpuTime() - cpu0).Seconds())
 
 	// End to end through the embedded JetStream.
 	b, err := bus.Open(ctx, bus.Options{DataDir: dir, MaxBacklog: 2 << 30, Workers: *workers})
@@ -285,10 +285,7 @@ func main() {
 			log.Fatal(err)
 		}
 		n := min(len(bodies), max(1, len(bodies)**warm/100))
-		var lines int64
-		for _, body := range bodies[:n] {
-			lines += int64(bytes.Count(body, []byte{'\n'}))
-		}
+		lines := countLines(bodies[:n])
 		target.Store(events.Load() + lines)
 		for _, body := range bodies[:n] {
 			for {
@@ -304,50 +301,59 @@ func main() {
 		fmt.Printf("warm-up: %d events through the pipeline, not timed\n", lines)
 	}
 	// Each run sends the lines again from a sensor of its own (batch ids
-	// are the sensor's and the lines'), between two parse-only runs.
+	// are the sensor's and the lines'), in rounds of -round batches: a
+	// round sends its batches through the pipeline and waits until they
+	// are processed, then reads and parses the same batches only. The two
+	// measures alternate every second or so and are summed over the run,
+	// so that the machine's drift (the same parse-only work took from 2.7
+	// to 4.6 CPU-s within minutes on one guest) weighs on both alike. A
+	// round's pipeline starts empty and drains to empty, which costs it a
+	// little against a steady stream.
 	var rates, ratios, cpuRatios []float64
-	before, beforeCPU := parseRate, parseCPU
 	for run := range *runs {
 		sn, _, err := svc.AddSensor(ctx, identity.System("bench"), monitor.NewSensor{Org: org.ID, Name: fmt.Sprintf("bench-%d", run), Format: parse.FormatEVE})
 		if err != nil {
 			log.Fatal(err)
 		}
-		from := events.Load()
-		target.Store(from + int64(*nEv))
-		t0 := time.Now()
-		cpu0 := cpuTime()
-		ru0 := rusage()
-		for _, body := range bodies {
-			for {
-				_, err := svc.Ingest(ctx, sn, body, "")
-				if err == nil {
-					break
+		var e2eTime, e2eCPU, kernel, parseTime, parseCPU time.Duration
+		var n, parsed, faults int64
+		for lo := 0; lo < len(bodies); lo += *round {
+			chunk := bodies[lo:min(lo+*round, len(bodies))]
+			from := events.Load()
+			target.Store(from + countLines(chunk))
+			t0, c0, ru0 := time.Now(), cpuTime(), rusage()
+			for _, body := range chunk {
+				for {
+					_, err := svc.Ingest(ctx, sn, body, "")
+					if err == nil {
+						break
+					}
+					time.Sleep(10 * time.Millisecond) // over capacity: back off as a sensor would
 				}
-				time.Sleep(10 * time.Millisecond) // over capacity: back off as a sensor would
 			}
+			for events.Load() < target.Load() {
+				<-progress
+			}
+			ru1 := rusage()
+			e2eTime += time.Since(t0)
+			e2eCPU += cpuTime() - c0
+			kernel += time.Duration(ru1.Stime.Nano() - ru0.Stime.Nano())
+			faults += ru1.Minflt - ru0.Minflt
+			n += events.Load() - from
+			c1 := cpuTime()
+			p, el := parseOnly(chunk, runtime.GOMAXPROCS(0))
+			parseTime += el
+			parseCPU += cpuTime() - c1
+			parsed += p
 		}
-		tPub := time.Since(t0)
-		for events.Load() < target.Load() {
-			<-progress
-		}
-		el := time.Since(t0)
-		e2eCPU := cpuTime() - cpu0
-		ru1 := rusage()
-		n := events.Load() - from
-		e2e := float64(n) / el.Seconds()
-		fmt.Printf("run %d: end to end (ingest → JetStream → parse, match, alerts in %s): %d events in %v (all published after %v): %.0f events/s\n",
-			run+1, db.Dialect(), n, el.Round(time.Millisecond), tPub.Round(time.Millisecond), e2e)
-		c0 := cpuTime()
-		after := parseOnly(bodies, runtime.GOMAXPROCS(0))
-		afterCPU := cpuTime() - c0
-		mean, meanCPU := (before+after)/2, (beforeCPU+afterCPU)/2
-		fmt.Printf("  CPU %.2f s (kernel %.2f s, %d page faults); parse only %.0f events/s before, %.0f after (%.2f, %.2f CPU-s)\n",
-			e2eCPU.Seconds(), time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano()).Seconds(), ru1.Minflt-ru0.Minflt,
-			before, after, beforeCPU.Seconds(), afterCPU.Seconds())
-		fmt.Printf("  ratio end to end / parse only on every core: %.2f against the mean of the two; the pipeline costs %.2fx parsing's CPU (the ratio needs <= 2)\n",
-			e2e/mean, e2eCPU.Seconds()/meanCPU.Seconds())
-		rates, ratios, cpuRatios = append(rates, e2e), append(ratios, e2e/mean), append(cpuRatios, e2eCPU.Seconds()/meanCPU.Seconds())
-		before, beforeCPU = after, afterCPU
+		e2e, pr := float64(n)/e2eTime.Seconds(), float64(parsed)/parseTime.Seconds()
+		fmt.Printf("run %d: end to end (ingest → JetStream → parse, match, alerts in %s): %d events in %v: %.0f events/s\n",
+			run+1, db.Dialect(), n, e2eTime.Round(time.Millisecond), e2e)
+		fmt.Printf("  CPU %.2f s (kernel %.2f s, %d page faults); parse only, in the same rounds: %.0f events/s (%.2f CPU-s)\n",
+			e2eCPU.Seconds(), kernel.Seconds(), faults, pr, parseCPU.Seconds())
+		fmt.Printf("  ratio end to end / parse only on every core: %.2f; the pipeline costs %.2fx parsing's CPU (the ratio needs <= 2)\n",
+			e2e/pr, e2eCPU.Seconds()/parseCPU.Seconds())
+		rates, ratios, cpuRatios = append(rates, e2e), append(ratios, e2e/pr), append(cpuRatios, e2eCPU.Seconds()/parseCPU.Seconds())
 	}
 	stop()
 	pprof.StopCPUProfile()
@@ -366,7 +372,8 @@ func main() {
 		alertHits += a.Count
 	}
 	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts, all runs)\n", len(alerts), alertHits)
-	parseOne := parseOnly(bodies, 1)
+	parsed, el = parseOnly(bodies, 1)
+	parseOne := float64(parsed) / el.Seconds()
 	fmt.Printf("read and parse only, one core: %.0f events/s\n", parseOne)
 	fmt.Printf("end to end: median %.0f events/s over %d runs (%.0f–%.0f)\n", median(rates), len(rates), slices.Min(rates), slices.Max(rates))
 	fmt.Printf("ratio end to end / parse only on every core: median %.2f (%s); CPU median %.2fx parsing's; against parsing on one core: %.2f\n",
@@ -404,7 +411,18 @@ func rusage() syscall.Rusage {
 
 // parseOnly reads and parses every line on that many cores (the pipeline
 // uses all of them) and returns events a second.
-func parseOnly(bodies [][]byte, cores int) float64 {
+// countLines returns the lines in bodies.
+func countLines(bodies [][]byte) int64 {
+	var n int64
+	for _, b := range bodies {
+		n += int64(bytes.Count(b, []byte{'\n'}))
+	}
+	return n
+}
+
+// parseOnly reads and parses the lines of bodies on cores goroutines and
+// returns how many parsed and how long it took.
+func parseOnly(bodies [][]byte, cores int) (int64, time.Duration) {
 	t0 := time.Now()
 	var parsed atomic.Int64
 	work := make(chan []byte)
@@ -434,5 +452,5 @@ func parseOnly(bodies [][]byte, cores int) float64 {
 	for range cores {
 		<-done
 	}
-	return float64(parsed.Load()) / time.Since(t0).Seconds()
+	return parsed.Load(), time.Since(t0)
 }

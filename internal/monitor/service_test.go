@@ -238,3 +238,43 @@ func TestIngestSplitsZeek(t *testing.T) {
 		t.Errorf("%d events (%d with an address), want 1200 (600)", events, addrs)
 	}
 }
+
+func TestOneMessage(t *testing.T) {
+	line := func(n int) string { return strings.Repeat("x", n) + "\n" }
+	long := parse.MaxLine + 5
+	tests := []struct {
+		name  string
+		body  string
+		lines int
+		ok    bool
+	}{
+		{"empty", "", 0, true},
+		{"one line", line(10), 1, true},
+		{"no final newline", line(10) + "abc", 2, true},
+		{"empty lines count", "\n\n\n", 3, true},
+		{"MaxBatchLines", strings.Repeat("\n", MaxBatchLines), MaxBatchLines, true},
+		{"one line too many", strings.Repeat("\n", MaxBatchLines+1), 0, false},
+		{"too many bytes", strings.Repeat(line(1000), MaxBatchBytes/1001+1), 0, false},
+		{"a long line first", line(long) + line(5), 0, false},
+		{"a long line last, no newline", line(5) + strings.Repeat("y", long), 0, false},
+		{"a long line straddling windows", line(parse.MaxLine/2-3) + line(long), 0, false},
+		{"lines just under half a window apart", strings.Repeat(line(parse.MaxLine/2-1), 6), 6, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, ok := oneMessage([]byte(tc.body))
+			if ok != tc.ok || ok && n != tc.lines {
+				t.Errorf("oneMessage = %d, %v; want %d, %v", n, ok, tc.lines, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			// Whenever it says yes, no line is too long to carry.
+			for l := range strings.SplitSeq(tc.body, "\n") {
+				if len(l) > parse.MaxLine+1 {
+					t.Errorf("said one message with a line of %d bytes", len(l))
+				}
+			}
+		})
+	}
+}
