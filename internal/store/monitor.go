@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"strings"
 	"time"
 
@@ -310,13 +311,14 @@ func (m *Monitor) applyHits(ctx context.Context, tx *Tx, b monitor.Batch) ([]mon
 			moved = append(moved, a)
 		}
 	}
-	if err := insertAlerts(ctx, tx, news); err != nil {
+	at := micros(b.ReceivedAt)
+	if err := insertAlerts(ctx, tx, news, at); err != nil {
 		return nil, err
 	}
-	if err := updateAlerts(ctx, tx, moved, true); err != nil {
+	if err := updateAlerts(ctx, tx, moved, true, at); err != nil {
 		return nil, err
 	}
-	if err := updateAlerts(ctx, tx, kept, false); err != nil {
+	if err := updateAlerts(ctx, tx, kept, false, at); err != nil {
 		return nil, err
 	}
 	if err := linkAlerts(ctx, tx, b.ID, touched); err != nil {
@@ -425,17 +427,19 @@ func latestAlerts(ctx context.Context, tx *Tx, orgID string, keys []alertKey, si
 // there for text); both engines name the columns column1, column2, ….
 
 // insertAlerts inserts new alerts.
-func insertAlerts(ctx context.Context, tx *Tx, as []monitor.Alert) error {
+func insertAlerts(ctx context.Context, tx *Tx, as []monitor.Alert, rawAt int64) error {
 	return inChunks(len(as), func(lo, hi int) error {
 		n := padded(hi - lo)
-		args := make([]any, 0, 15*n)
+		args := make([]any, 0, 15*n+2)
+		args = append(args, rawAt, rawAt)
 		for _, a := range as[lo:hi] {
 			args = append(args, a.ID, a.OrgID, a.Sector, a.IndicatorID, a.Name, a.Kind, a.Value, a.Observed, a.SensorID, a.Count,
 				micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score, micros(a.CreatedAt))
 		}
 		args = pad(args, n-(hi-lo), "", "", "", "", "", "", "", "", "", 0, 0, 0, 0, 0.0, 0)
 		_, err := tx.execS(ctx, `INSERT INTO monitor_alerts (id, org_id, sector, indicator_id, name, kind, value, observed, sensor_id, count,
-			first_seen, last_seen, severity, score, created_at) SELECT * FROM (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT),
+			first_seen, last_seen, severity, score, created_at, raw_from, raw_to)
+			SELECT v.*, CAST(? AS BIGINT), CAST(? AS BIGINT) FROM (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT),
 			CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT))`+
 			strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)+`) AS v WHERE column1 <> ''`, args...)
 		return tx.mapErr(err, "open alerts")
@@ -443,15 +447,20 @@ func insertAlerts(ctx context.Context, tx *Tx, as []monitor.Alert) error {
 }
 
 // updateAlerts writes the counts, times, severity and score of alerts
-// read before; the last sighting only when last says so.
-func updateAlerts(ctx context.Context, tx *Tx, as []monitor.Alert, last bool) error {
-	set := `count = v.column2, first_seen = v.column3, severity = v.column5, score = v.column6`
+// read before; the last sighting only when last says so; and widens the
+// span of their batches' arrival to rawAt (a raw_from of 0, an alert from
+// before spans were kept, stays unbounded).
+func updateAlerts(ctx context.Context, tx *Tx, as []monitor.Alert, last bool, rawAt int64) error {
+	set := `count = v.column2, first_seen = v.column3, severity = v.column5, score = v.column6,
+		raw_from = CASE WHEN raw_from > CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE raw_from END,
+		raw_to = CASE WHEN raw_to < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE raw_to END`
 	if last {
 		set += `, last_seen = v.column4`
 	}
 	return inChunks(len(as), func(lo, hi int) error {
 		n := padded(hi - lo)
-		args := make([]any, 0, 6*n)
+		args := make([]any, 0, 6*n+4)
+		args = append(args, rawAt, rawAt, rawAt, rawAt)
 		for _, a := range as[lo:hi] {
 			args = append(args, a.ID, a.Count, micros(a.FirstSeen), micros(a.LastSeen), a.Severity, a.Score)
 		}
@@ -463,7 +472,8 @@ func updateAlerts(ctx context.Context, tx *Tx, as []monitor.Alert, last bool) er
 	})
 }
 
-// linkAlerts links the alerts (each once) to the batch.
+// linkAlerts links the alerts (each once) to the batch: rows keyed by
+// batch, side by side on a page or two.
 func linkAlerts(ctx context.Context, tx *Tx, batchID string, ids []string) error {
 	return inChunks(len(ids), func(lo, hi int) error {
 		n := padded(hi - lo)
@@ -473,7 +483,7 @@ func linkAlerts(ctx context.Context, tx *Tx, batchID string, ids []string) error
 			args = append(args, id)
 		}
 		args = pad(args, n-(hi-lo), "")
-		_, err := tx.execS(ctx, `INSERT INTO monitor_alert_batches (alert_id, batch_id) SELECT column1, CAST(? AS TEXT)
+		_, err := tx.execS(ctx, `INSERT INTO monitor_raw_alerts (batch_id, alert_id) SELECT CAST(? AS TEXT), column1
 			FROM (VALUES `+valuesRows(`(?)`, n)+`) AS v WHERE column1 <> ''`, args...)
 		return tx.mapErr(err, "link alerts")
 	})
@@ -568,10 +578,25 @@ func (m *Monitor) Alert(ctx context.Context, id string) (monitor.Alert, error) {
 	return a, err
 }
 
-// AlertRaw implements monitor.Store.
+// AlertRaw implements monitor.Store. The alert's batches are among the raw
+// batches of its organisation received in the span the alert records,
+// newest first: each is checked against the links by key.
 func (m *Monitor) AlertRaw(ctx context.Context, alertID string, limit int) ([]monitor.Raw, error) {
-	rows, err := m.db.query(ctx, `SELECT `+rawCols+` FROM monitor_alert_batches ab
-		JOIN monitor_raw r ON r.batch_id = ab.batch_id WHERE ab.alert_id = ? ORDER BY r.received_at DESC LIMIT ?`, alertID, limit)
+	var org string
+	var from, to int64
+	err := m.db.queryRow(ctx, `SELECT org_id, raw_from, raw_to FROM monitor_alerts WHERE id = ?`, alertID).Scan(&org, &from, &to)
+	if err := m.db.mapErr(err, "alert raw"); errs.Is(err, errs.NotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if to == 0 { // an alert from before spans were kept
+		to = math.MaxInt64
+	}
+	rows, err := m.db.query(ctx, `SELECT `+rawCols+` FROM monitor_raw r
+		JOIN monitor_raw_alerts l ON l.batch_id = r.batch_id AND l.alert_id = ?
+		WHERE r.org_id = ? AND r.received_at >= ? AND r.received_at <= ? ORDER BY r.received_at DESC LIMIT ?`,
+		alertID, org, from, to, limit)
 	if err != nil {
 		return nil, m.db.mapErr(err, "alert raw")
 	}
@@ -642,6 +667,12 @@ func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time, held []string) (i
 		}
 	}
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
+		// The links of the batches that go, first: found by their key.
+		_, err := tx.exec(ctx, `DELETE FROM monitor_raw_alerts WHERE batch_id IN (SELECT batch_id FROM monitor_raw WHERE `+
+			strings.TrimPrefix(q, `DELETE FROM monitor_raw WHERE `)+`)`, args...)
+		if err != nil {
+			return tx.mapErr(err, "purge raw links")
+		}
 		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return tx.mapErr(err, "purge raw")

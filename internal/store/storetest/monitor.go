@@ -22,6 +22,70 @@ func RunMonitor(t *testing.T, open Opener) {
 	t.Run("LateJoin", func(t *testing.T) { testMonitorLateJoin(t, open(t)) })
 	t.Run("SameKeyInBatch", func(t *testing.T) { testMonitorSameKey(t, open(t)) })
 	t.Run("ManyHits", func(t *testing.T) { testMonitorManyHits(t, open(t)) })
+	t.Run("AlertRaw", func(t *testing.T) { testMonitorAlertRaw(t, open(t)) })
+}
+
+// testMonitorAlertRaw reads the kept batches behind alerts: newest first,
+// only the alert's own (not another alert's in the same span, nor another
+// organisation's), a batch received before the alert's first but applied
+// after it included, at most limit, none for an unknown alert.
+func testMonitorAlertRaw(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	m := db.Monitor()
+	a, b := monitorOrgs(t, db)
+	for _, s := range []monitor.Sensor{sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b")} {
+		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hit := func(value string, at time.Time) monitor.Hit {
+		return monitor.Hit{IndicatorID: "indicator--1", Kind: "ip", Value: value, Observed: value, Count: 1, First: at, Last: at, Severity: 3, Score: 70}
+	}
+	apply := func(id, sensorID, orgID string, received time.Time, hits ...monitor.Hit) []monitor.Alert {
+		t.Helper()
+		ok, alerts, err := m.ApplyBatch(ctx, monitor.Batch{ID: id, SensorID: sensorID, OrgID: orgID, ReceivedAt: received, ProcessedAt: received.Add(time.Hour),
+			Events: 1, Hits: hits, Raw: []byte(id), Expires: received.Add(48 * time.Hour), Window: time.Hour})
+		if err != nil || !ok {
+			t.Fatalf("apply %s: %v %v", id, ok, err)
+		}
+		return alerts
+	}
+	ids := func(raw []monitor.Raw) string {
+		var s []string
+		for _, r := range raw {
+			s = append(s, r.BatchID)
+		}
+		return fmt.Sprint(s)
+	}
+	x := apply("r1", "sa", a.ID, t0, hit("192.0.2.1", t0))[0]
+	y := apply("r2", "sa", a.ID, t0.Add(time.Minute), hit("192.0.2.1", t0.Add(time.Minute)), hit("192.0.2.2", t0.Add(time.Minute)))[1]
+	apply("r3", "sa", a.ID, t0.Add(2*time.Minute), hit("192.0.2.2", t0.Add(2*time.Minute))) // y only
+	apply("r4", "sb", b.ID, t0.Add(time.Minute), hit("192.0.2.1", t0.Add(time.Minute)))     // b's own alert
+	// Received before r1, applied last (a backlog drained out of order).
+	apply("r0", "sa", a.ID, t0.Add(-10*time.Minute), hit("192.0.2.1", t0.Add(-10*time.Minute)))
+	tests := []struct {
+		alert string
+		limit int
+		want  string
+	}{
+		{x.ID, 10, "[r2 r1 r0]"},
+		{y.ID, 10, "[r3 r2]"},
+		{x.ID, 2, "[r2 r1]"},
+		{"nope", 10, "[]"},
+	}
+	for _, tc := range tests {
+		raw, err := m.AlertRaw(ctx, tc.alert, tc.limit)
+		if err != nil || ids(raw) != tc.want {
+			t.Errorf("AlertRaw(%s, %d) = %s, %v; want %s", tc.alert, tc.limit, ids(raw), err, tc.want)
+		}
+	}
+	// Purged batches take their links with them; the rest stay.
+	if n, err := m.PurgeRaw(ctx, t0.Add(48*time.Hour), nil); err != nil || n != 2 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if raw, err := m.AlertRaw(ctx, x.ID, 10); err != nil || ids(raw) != "[r2]" {
+		t.Errorf("after the purge: %s %v", ids(raw), err)
+	}
 }
 
 // testMonitorSameKey applies a batch with several hits of one key (two
