@@ -239,25 +239,6 @@ func main() {
 	}
 	proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 	svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
-	if *allocprofile != "" {
-		// The profile counts from the start: what came before the run is
-		// written apart, to read the run with go tool pprof -diff_base.
-		runtime.GC()
-		f, err := os.Create(*allocprofile + ".base")
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.Lookup("allocs").WriteTo(f, 0)
-		f.Close()
-	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
 	var events, target atomic.Int64
 	progress := make(chan struct{}, 1)
 	cctx, stop := context.WithCancel(ctx)
@@ -299,6 +280,26 @@ func main() {
 			<-progress
 		}
 		fmt.Printf("warm-up: %d events through the pipeline, not timed\n", lines)
+	}
+	// The profiles cover the timed runs (and their parse-only rounds).
+	if *allocprofile != "" {
+		// The profile counts from the start: what came before the runs is
+		// written apart, to read the run with go tool pprof -diff_base.
+		runtime.GC()
+		f, err := os.Create(*allocprofile + ".base")
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	// Each run sends the lines again from a sensor of its own (batch ids
 	// are the sensor's and the lines'), in rounds of -round batches: a
