@@ -39,14 +39,7 @@ func (s *Service) readLoop() {
 	write := func() {
 		if len(batch) > 0 {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_ = s.store.Transact(ctx, func(tx Tx) error {
-				for _, r := range batch {
-					if err := tx.AppendAudit(ctx, r); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			_ = s.store.Transact(ctx, func(tx Tx) error { return audit.AppendAll(ctx, tx, batch) })
 			cancel()
 			batch = batch[:0]
 		}

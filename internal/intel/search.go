@@ -43,8 +43,7 @@ func (s *Service) Search(ctx context.Context, a identity.Actor, q string) (Searc
 	}
 	res := SearchResult{Query: v, Objects: s.visible(m, found)}
 	sort.SliceStable(res.Objects, func(i, j int) bool { return res.Objects[i].Modified.After(res.Objects[j].Modified) })
-	r := a.Record(s.clock(), "intel.search", "value", v.Value, "", audit.Success, map[string]any{"kind": v.Kind, "results": len(res.Objects)})
-	return res, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+	return res, s.reads.Append(ctx, a.Record(s.clock(), "intel.search", "value", v.Value, "", audit.Success, map[string]any{"kind": v.Kind, "results": len(res.Objects)}))
 }
 
 func (s *Service) lookup(ctx context.Context, v Value) ([]Object, error) {

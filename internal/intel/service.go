@@ -35,12 +35,14 @@ type Options struct {
 }
 
 // Service implements the intelligence use cases. Every read filters through
-// policy.CanSee; every write is audited in its transaction.
+// policy.CanSee; every write is audited in its transaction, every read in
+// a transaction shared with the reads at the same moment (audit.Group).
 type Service struct {
 	store Store
 	dir   Directory
 	opt   Options
 	parse Parser
+	reads *audit.Group
 
 	lookaheadUsed atomic.Int64 // import batches whose pre-read held (tests, metrics)
 }
@@ -62,7 +64,11 @@ func NewService(st Store, dir Directory, opt Options) *Service {
 	if opt.Decay.HalfLife == nil {
 		opt.Decay = DefaultDecay
 	}
-	return &Service{store: st, dir: dir, opt: opt, parse: stixParser}
+	s := &Service{store: st, dir: dir, opt: opt, parse: stixParser}
+	s.reads = audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
+		return st.Transact(ctx, func(tx Tx) error { return audit.AppendAll(ctx, tx, rs) })
+	})
+	return s
 }
 
 func (s *Service) clock() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
@@ -199,8 +205,7 @@ func (s *Service) List(ctx context.Context, a identity.Actor, f Filter) ([]Store
 
 // logRead records a read of shared data.
 func (s *Service) logRead(ctx context.Context, a identity.Actor, action, id string, d policy.Distribution) error {
-	r := a.Record(s.clock(), action, "stix", id, d.AuthorOrg, audit.Success, nil)
-	return s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+	return s.reads.Append(ctx, a.Record(s.clock(), action, "stix", id, d.AuthorOrg, audit.Success, nil))
 }
 
 // Each calls fn for every latest version the actor may see that matches f,
@@ -232,8 +237,7 @@ func (s *Service) Each(ctx context.Context, a identity.Actor, f Filter, fn func(
 			break
 		}
 	}
-	r := a.Record(s.clock(), "intel.export", "stix", "", "", audit.Success, map[string]any{"objects": n})
-	return n, s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+	return n, s.reads.Append(ctx, a.Record(s.clock(), "intel.export", "stix", "", "", audit.Success, map[string]any{"objects": n}))
 }
 
 // hidesAuthor reports whether listing o under a filter by author would

@@ -12,7 +12,6 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
-	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
 	"github.com/kyojo-hub/kyojo/internal/stix"
 )
@@ -255,7 +254,7 @@ func (s *Server) logPull(r *http.Request, c Collection, endpoint string, q query
 		d["types"] = q.f.Types
 	}
 	rec := a.Record(s.d.Now().UTC(), "taxii.pull", "taxii_collection", c.ID, a.OrgID, audit.Success, d)
-	return s.d.Identity.Store().Transact(ctx, func(tx identity.Tx) error { return tx.AppendAudit(ctx, rec) })
+	return s.pulls.Append(ctx, rec)
 }
 
 func (s *Server) writeEnvelope(w http.ResponseWriter, p page) {

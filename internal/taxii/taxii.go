@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
@@ -82,7 +83,8 @@ type Deps struct {
 // Server is the TAXII 2.1 server. It holds no mutable state and is safe
 // for concurrent use.
 type Server struct {
-	d Deps
+	d     Deps
+	pulls *audit.Group // the audit records of reads, in shared transactions
 }
 
 // New returns a Server.
@@ -97,7 +99,9 @@ func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Server{d: d}
+	return &Server{d: d, pulls: audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
+		return d.Identity.Store().Transact(ctx, func(tx identity.Tx) error { return audit.AppendAll(ctx, tx, rs) })
+	})}
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
