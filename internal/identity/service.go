@@ -50,6 +50,7 @@ type Service struct {
 	limiter  *Limiter
 	touching sync.Map       // token IDs whose last use is being written
 	touches  sync.WaitGroup // those writes
+	reads    *audit.Group   // the audit records of reads, in shared transactions
 }
 
 // NewService returns a Service on st. now defaults to time.Now.
@@ -57,8 +58,15 @@ func NewService(st Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now, limiter: NewLimiter(now)}
+	return &Service{store: st, now: now, limiter: NewLimiter(now), reads: audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
+		return st.Transact(ctx, func(tx Tx) error { return audit.AppendAll(ctx, tx, rs) })
+	})}
 }
+
+// LogRead appends the audit record of a read, in a transaction shared with
+// the reads of the same moment (audit.Group); for readers of data this
+// service's store keeps the trail of, such as TAXII pulls.
+func (s *Service) LogRead(ctx context.Context, r *audit.Record) error { return s.reads.Append(ctx, r) }
 
 // Store returns the underlying store, for health checks.
 func (s *Service) Store() Store { return s.store }
@@ -101,8 +109,7 @@ func (s *Service) deny(ctx context.Context, a Actor, action, objType, objID, obj
 
 // logRead appends a read record for non-public data.
 func (s *Service) logRead(ctx context.Context, a Actor, action, objType, objID, objOrg string, detail any) error {
-	r := s.record(a, action, objType, objID, objOrg, audit.Success, detail)
-	return s.store.Transact(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, r) })
+	return s.reads.Append(ctx, s.record(a, action, objType, objID, objOrg, audit.Success, detail))
 }
 
 // signedIn refuses anonymous callers before anything is looked up, so that

@@ -41,18 +41,21 @@ const (
 // Service is the monitoring use cases: sensors, ingest, alerts. Every read
 // decides with policy.ReadMonitoring on the organisation whose data it is.
 type Service struct {
-	st   Store
-	dir  Directory
-	pub  Publisher
-	proc *Processor
-	opt  Options
+	st     Store
+	dir    Directory
+	pub    Publisher
+	proc   *Processor
+	opt    Options
+	audits *audit.Group // what users do and read here, in shared transactions
 }
 
 // NewService returns the service. pub may be nil: ingest then processes
 // each message at once in the caller (the CLI).
 func NewService(st Store, dir Directory, pub Publisher, proc *Processor, opt Options) *Service {
 	opt.defaults()
-	return &Service{st: st, dir: dir, pub: pub, proc: proc, opt: opt}
+	return &Service{st: st, dir: dir, pub: pub, proc: proc, opt: opt, audits: audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
+		return st.AppendAudits(ctx, rs)
+	})}
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
@@ -580,7 +583,7 @@ func (s *Service) audit(ctx context.Context, a identity.Actor, action, id, org s
 }
 
 func (s *Service) auditObj(ctx context.Context, a identity.Actor, action, objType, id, org string, detail any) error {
-	return s.st.AppendAudit(ctx, a.Record(s.now(), action, objType, id, org, audit.Success, detail))
+	return s.audits.Append(ctx, a.Record(s.now(), action, objType, id, org, audit.Success, detail))
 }
 
 // oneMessage reports whether body can travel as one message as it is: at

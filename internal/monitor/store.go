@@ -48,6 +48,6 @@ type Store interface {
 	// PurgeRaw deletes raw batches expired at now, except those of the
 	// organisations in held (under legal hold); it returns how many.
 	PurgeRaw(ctx context.Context, now time.Time, held []string) (int64, error)
-	// AppendAudit appends one audit record.
-	AppendAudit(ctx context.Context, r *audit.Record) error
+	// AppendAudits appends audit records, in order, in one transaction.
+	AppendAudits(ctx context.Context, rs []*audit.Record) error
 }

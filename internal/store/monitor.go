@@ -686,7 +686,7 @@ func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time, held []string) (i
 	return n, err
 }
 
-// AppendAudit implements monitor.Store: one record in its own transaction.
-func (m *Monitor) AppendAudit(ctx context.Context, r *audit.Record) error {
-	return m.db.TransactSQL(ctx, func(tx *Tx) error { return tx.AppendAudit(ctx, r) })
+// AppendAudits implements monitor.Store.
+func (m *Monitor) AppendAudits(ctx context.Context, rs []*audit.Record) error {
+	return m.db.TransactSQL(ctx, func(tx *Tx) error { return audit.AppendAll(ctx, tx, rs) })
 }

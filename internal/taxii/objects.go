@@ -254,7 +254,7 @@ func (s *Server) logPull(r *http.Request, c Collection, endpoint string, q query
 		d["types"] = q.f.Types
 	}
 	rec := a.Record(s.d.Now().UTC(), "taxii.pull", "taxii_collection", c.ID, a.OrgID, audit.Success, d)
-	return s.pulls.Append(ctx, rec)
+	return s.d.Identity.LogRead(ctx, rec)
 }
 
 func (s *Server) writeEnvelope(w http.ResponseWriter, p page) {

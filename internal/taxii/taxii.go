@@ -31,7 +31,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/httpx"
 	"github.com/kyojo-hub/kyojo/internal/identity"
@@ -83,8 +82,7 @@ type Deps struct {
 // Server is the TAXII 2.1 server. It holds no mutable state and is safe
 // for concurrent use.
 type Server struct {
-	d     Deps
-	pulls *audit.Group // the audit records of reads, in shared transactions
+	d Deps
 }
 
 // New returns a Server.
@@ -99,9 +97,7 @@ func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Server{d: d, pulls: audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
-		return d.Identity.Store().Transact(ctx, func(tx identity.Tx) error { return audit.AppendAll(ctx, tx, rs) })
-	})}
+	return &Server{d: d}
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

@@ -25,7 +25,7 @@ func BenchmarkReadAudit(b *testing.B) {
 			g := audit.NewGroup(func(ctx context.Context, rs []*audit.Record) error {
 				return db.TransactSQL(ctx, func(tx *store.Tx) error { return audit.AppendAll(ctx, tx, rs) })
 			})
-			appendOne := func(r *audit.Record) error { return db.Monitor().AppendAudit(ctx, r) }
+			appendOne := func(r *audit.Record) error { return db.Monitor().AppendAudits(ctx, []*audit.Record{r}) }
 			if mode == "group" {
 				appendOne = func(r *audit.Record) error { return g.Append(ctx, r) }
 			}
