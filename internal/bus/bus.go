@@ -312,5 +312,8 @@ func decode(msg jetstream.Msg) monitor.Message {
 	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: msg.Data(), Packed: h.Get(hPacked) == "1"}
 	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
 	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
+	if md, err := msg.Metadata(); err == nil {
+		m.FirstDelivery = md.NumDelivered == 1
+	}
 	return m
 }

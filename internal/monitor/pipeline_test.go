@@ -289,3 +289,23 @@ func TestIngestAgainKeepsNothingTwice(t *testing.T) {
 		t.Fatalf("kept %d bytes, then %d; %d events", once, kept(), s.Health.Events)
 	}
 }
+
+// TestFirstDeliveryAgain: a batch the stream delivers as new although it
+// was processed before (a sensor sending it again after the duplicate
+// window) is applied once: its events count once.
+func TestFirstDeliveryAgain(t *testing.T) {
+	ctx := t.Context()
+	db, org := newDB(t)
+	svc, proc, sn := newMonitor(t, db, org, nil, monitor.Options{})
+	body := fmt.Appendf(nil, `{"timestamp":"%s","event_type":"dns","src_ip":"10.0.0.1","dns":{"rrname":"a.example"}}`+"\n", time.Now().UTC().Format(time.RFC3339))
+	m := monitor.Message{ID: "batch-1", SensorID: sn.ID, ReceivedAt: time.Now().UTC(), Data: monitor.Pack("s2", body), Packed: true, FirstDelivery: true}
+	for i, want := range []bool{true, false} {
+		res, err := proc.Process(ctx, m)
+		if err != nil || res.Applied != want {
+			t.Fatalf("delivery %d: applied %v, %v; want %v", i+1, res.Applied, err, want)
+		}
+	}
+	if s, _ := svc.Sensor(ctx, identity.System("test"), sn.ID); s.Health.Events != 1 {
+		t.Fatalf("%d events counted, want 1", s.Health.Events)
+	}
+}

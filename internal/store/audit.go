@@ -9,24 +9,29 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/errs"
 )
 
-// AppendAudit implements audit.Appender. Outside a transaction it is an
-// error: a record must commit with the change it describes.
+// AppendAudit implements audit.Appender outside a transaction: it is an
+// error, for a record must commit with the change it describes (Tx has the
+// real one).
 func (o *ops) AppendAudit(ctx context.Context, r *audit.Record) error {
-	if o.tx == nil {
-		return errs.Wrap(errs.E(errs.Internal, "audit append outside a transaction"), "audit")
-	}
-	if err := o.serialize(ctx); err != nil {
+	return errs.Wrap(errs.E(errs.Internal, "audit append outside a transaction"), "audit")
+}
+
+// AppendAudit implements audit.Appender, through a shared statement: every
+// change and every read appends a record, and preparing the insert each
+// time cost more than running it.
+func (tx *Tx) AppendAudit(ctx context.Context, r *audit.Record) error {
+	if err := tx.serialize(ctx); err != nil {
 		return err
 	}
 	var detail any
 	if len(r.Detail) > 0 {
 		detail = string(r.Detail)
 	}
-	err := o.queryRow(ctx, `INSERT INTO audit (time, actor_id, actor_name, actor_org_id, action, object_type, object_id,
+	err := tx.queryRowS(ctx, `INSERT INTO audit (time, actor_id, actor_name, actor_org_id, action, object_type, object_id,
 		object_org_id, outcome, remote, via, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		micros(r.Time), r.ActorID, r.ActorName, r.ActorOrgID, r.Action, r.ObjectType, r.ObjectID, r.ObjectOrg,
 		string(r.Outcome), r.Remote, r.Via, r.RequestID, detail).Scan(&r.Seq)
-	return o.mapErr(err, "audit append")
+	return tx.mapErr(err, "audit append")
 }
 
 const auditCols = `seq, time, actor_id, actor_name, actor_org_id, action, object_type, object_id, object_org_id,

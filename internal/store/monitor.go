@@ -169,17 +169,15 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 				return tx.mapErr(err, "batch lock")
 			}
 		}
-		var one int
-		err := tx.queryRowS(ctx, `SELECT 1 FROM monitor_batches WHERE id = ?`, b.ID).Scan(&one)
-		if err == nil {
-			return nil // processed before
-		}
-		if err := tx.mapErr(err, "batch"); !errs.Is(err, errs.NotFound) {
-			return err
-		}
-		if _, err := tx.execS(ctx, `INSERT INTO monitor_batches (id, sensor_id, org_id, received_at, processed_at, events, rejected)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.ProcessedAt), b.Events, b.Rejected); err != nil {
+		res, err := tx.execS(ctx, `INSERT INTO monitor_batches (id, sensor_id, org_id, received_at, processed_at, events, rejected)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, b.ID, b.SensorID, b.OrgID, micros(b.ReceivedAt), micros(b.ProcessedAt), b.Events, b.Rejected)
+		if err != nil {
 			return tx.mapErr(err, "record batch")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return tx.mapErr(err, "record batch")
+		} else if n == 0 {
+			return nil // processed before
 		}
 		if err := m.addCounts(ctx, tx, b); err != nil {
 			return err
