@@ -23,6 +23,9 @@ type scanner struct {
 }
 
 func (s *scanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' { // no space: EVE writes none
+		return
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -294,10 +297,6 @@ func (s *scanner) object(member func(key []byte)) {
 	}
 	for s.ok {
 		k := s.key()
-		if hasUpperASCII(k) {
-			s.fail() // encoding/json matches keys case-insensitively: leave such lines to it
-			return
-		}
 		if s.peek() != ':' {
 			s.fail()
 			return
@@ -314,6 +313,18 @@ func (s *scanner) object(member func(key []byte)) {
 			s.fail()
 		}
 	}
+}
+
+// other skips the value of a key the fast path does not read. encoding/json
+// matches keys case-insensitively, so a key with capitals may be one it
+// reads: such lines are left to it. (Keys inside a skipped value do not
+// matter: encoding/json skips it whole.)
+func (s *scanner) other(k []byte) {
+	if hasUpperASCII(k) {
+		s.fail()
+		return
+	}
+	s.skip()
 }
 
 func hasUpperASCII(k []byte) bool {
@@ -411,7 +422,7 @@ func eveFast(line []byte, r *eve) bool {
 			}
 			eveSection(s, string(k), r)
 		default:
-			s.skip()
+			s.other(k)
 		}
 	})
 	s.ws()
@@ -431,7 +442,7 @@ func eveSection(s *scanner, name string, r *eve) {
 			case "severity":
 				a.Severity = s.numOrNull()
 			default:
-				s.skip()
+				s.other(k)
 			}
 		})
 	case "http":
@@ -448,7 +459,7 @@ func eveSection(s *scanner, name string, r *eve) {
 			case "http_port":
 				h.Port = s.numOrNull()
 			default:
-				s.skip()
+				s.other(k)
 			}
 		})
 	case "fileinfo":
@@ -463,7 +474,7 @@ func eveSection(s *scanner, name string, r *eve) {
 			case "sha256":
 				f.SHA256 = s.strOrNull()
 			default:
-				s.skip()
+				s.other(k)
 			}
 		})
 	case "dns":
@@ -478,7 +489,7 @@ func eveSection(s *scanner, name string, r *eve) {
 			case "queries", "answers", "grouped":
 				s.fail() // DNS v2 lists: encoding/json reads them
 			default:
-				s.skip()
+				s.other(k)
 			}
 		})
 	default: // tls, smtp, email: rarer or nested deeper; encoding/json reads them
