@@ -25,6 +25,16 @@ func RunMonitor(t *testing.T, open Opener) {
 	t.Run("AlertRaw", func(t *testing.T) { testMonitorAlertRaw(t, open(t)) })
 }
 
+// createSensors creates the sensors, each with token hash "h" + its id.
+func createSensors(t *testing.T, m *store.Monitor, ss ...monitor.Sensor) {
+	t.Helper()
+	for _, s := range ss {
+		if err := m.CreateSensor(t.Context(), s, "h"+s.ID, rec()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // testMonitorAlertRaw reads the kept batches behind alerts: newest first,
 // only the alert's own (not another alert's in the same span, nor another
 // organisation's), a batch received before the alert's first but applied
@@ -33,11 +43,7 @@ func testMonitorAlertRaw(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	m := db.Monitor()
 	a, b := monitorOrgs(t, db)
-	for _, s := range []monitor.Sensor{sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b")} {
-		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createSensors(t, m, sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b"))
 	hit := func(value string, at time.Time) monitor.Hit {
 		return monitor.Hit{IndicatorID: "indicator--1", Kind: "ip", Value: value, Observed: value, Count: 1, First: at, Last: at, Severity: 3, Score: 70}
 	}
@@ -243,11 +249,7 @@ func testMonitorConcurrent(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	m := db.Monitor()
 	a, _ := monitorOrgs(t, db)
-	for _, s := range []monitor.Sensor{sensor("c1", a.ID, "one"), sensor("c2", a.ID, "two")} {
-		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createSensors(t, m, sensor("c1", a.ID, "one"), sensor("c2", a.ID, "two"))
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)
@@ -322,11 +324,7 @@ func testMonitorBatches(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	m := db.Monitor()
 	a, b := monitorOrgs(t, db)
-	for _, s := range []monitor.Sensor{sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b")} {
-		if err := m.CreateSensor(ctx, s, "h"+s.ID, rec()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createSensors(t, m, sensor("sa", a.ID, "a"), sensor("sb", b.ID, "b"))
 	hit := func(value string, n int64, at time.Time) monitor.Hit {
 		return monitor.Hit{IndicatorID: "indicator--1", Name: "bad", Kind: "ip", Value: value, Observed: value, Count: n, First: at, Last: at.Add(time.Second), Severity: 3, Score: 70}
 	}
