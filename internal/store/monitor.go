@@ -208,18 +208,21 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 }
 
 func (m *Monitor) addCounts(ctx context.Context, tx *Tx, b monitor.Batch) error {
-	var reasons string
-	if err := tx.queryRowS(ctx, `SELECT reasons FROM monitor_sensors WHERE id = ?`, b.SensorID).Scan(&reasons); err != nil {
-		return tx.mapErr(err, "sensor counts")
-	}
+	// The reasons are read and merged only when the batch rejected lines:
+	// a clean batch leaves them as they are.
+	var reasons sql.NullString
 	if len(b.Reasons) > 0 {
+		var old string
+		if err := tx.queryRowS(ctx, `SELECT reasons FROM monitor_sensors WHERE id = ?`, b.SensorID).Scan(&old); err != nil {
+			return tx.mapErr(err, "sensor counts")
+		}
 		r := map[string]int64{}
-		json.Unmarshal([]byte(reasons), &r)
+		json.Unmarshal([]byte(old), &r)
 		for k, v := range b.Reasons {
 			r[k] += v
 		}
 		nb, _ := json.Marshal(r)
-		reasons = string(nb)
+		reasons = sql.NullString{String: string(nb), Valid: true}
 	}
 	var lastEvent, lastErrAt sql.NullInt64
 	if b.Events > 0 {
@@ -228,12 +231,20 @@ func (m *Monitor) addCounts(ctx context.Context, tx *Tx, b monitor.Batch) error 
 	if b.LastError != "" {
 		lastErrAt = sql.NullInt64{Int64: micros(b.ProcessedAt), Valid: true}
 	}
-	_, err := tx.execS(ctx, `UPDATE monitor_sensors SET events = events + ?, rejected = rejected + ?, reasons = ?,
+	res, err := tx.execS(ctx, `UPDATE monitor_sensors SET events = events + ?, rejected = rejected + ?, reasons = COALESCE(?, reasons),
 		last_event_at = COALESCE(?, last_event_at),
 		last_error = CASE WHEN ? = '' THEN last_error ELSE ? END,
 		last_error_at = COALESCE(?, last_error_at) WHERE id = ?`,
 		b.Events, b.Rejected, reasons, lastEvent, b.LastError, b.LastError, lastErrAt, b.SensorID)
-	return tx.mapErr(err, "sensor counts")
+	if err != nil {
+		return tx.mapErr(err, "sensor counts")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return tx.mapErr(err, "sensor counts")
+	} else if n == 0 {
+		return errs.E(errs.NotFound, "sensor counts: no such sensor")
+	}
+	return nil
 }
 
 // alertKey is what hits join alerts by, within an organisation.
