@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/intel"
@@ -374,5 +376,36 @@ func TestUnknownMarkingRefused(t *testing.T) {
 	res, err = w.svc.Put(ctx, a, []byte(marked(3)), intel.Sharing{TLP: policy.Green}, "api")
 	if err != nil || res.Created != 1 {
 		t.Fatalf("marking stored before: %+v %v", res, err)
+	}
+}
+
+// TestConcurrentSearchesAudited: searches made at once share audit
+// transactions (audit.Group), and every one of them is on the trail when
+// it has answered.
+func TestConcurrentSearchesAudited(t *testing.T) {
+	w := newWorld(t, rand.New(rand.NewPCG(7, 7)))
+	ctx := t.Context()
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := w.svc.Search(ctx, w.actors[i%len(w.actors)], fmt.Sprintf("192.0.2.%d", i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	recs, err := w.db.ListAudit(ctx, audit.Filter{Action: "intel.search", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, r := range recs {
+		seen[r.ObjectID]++
+	}
+	for i := range n {
+		if v := fmt.Sprintf("192.0.2.%d", i); seen[v] != 1 {
+			t.Errorf("search for %s audited %d times", v, seen[v])
+		}
 	}
 }
