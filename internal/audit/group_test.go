@@ -91,8 +91,10 @@ func TestGroupConcurrent(t *testing.T) {
 
 func TestGroupError(t *testing.T) {
 	boom := errors.New("disk full")
+	// Every write after the first fails, so that each caller below gets
+	// the error whether the two share a batch or not.
 	w := &recorder{delay: 20 * time.Millisecond, started: make(chan struct{}, 10), fail: func(b int) error {
-		if b == 1 {
+		if b >= 1 {
 			return boom
 		}
 		return nil
@@ -100,7 +102,7 @@ func TestGroupError(t *testing.T) {
 	g := NewGroup(w.write)
 	first := make(chan error)
 	go func() { first <- g.Append(t.Context(), rec("lead")) }()
-	<-w.started // the first write runs: these two queue and share the second
+	<-w.started // the first write runs: these two queue behind it
 	errs := make(chan error, 2)
 	for _, id := range []string{"x", "y"} {
 		go func() { errs <- g.Append(t.Context(), rec(id)) }()
@@ -109,7 +111,6 @@ func TestGroupError(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("first write: %v", err)
 	}
-	<-w.started
 	for range 2 {
 		if err := <-errs; !errors.Is(err, boom) {
 			t.Errorf("a record of the failed batch: %v, want %v", err, boom)

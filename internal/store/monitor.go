@@ -668,21 +668,20 @@ const BatchHorizon = 7 * 24 * time.Hour
 // older than BatchHorizon.
 func (m *Monitor) PurgeRaw(ctx context.Context, now time.Time, held []string) (int64, error) {
 	var n int64
-	q, args := `DELETE FROM monitor_raw WHERE expires_at <= ?`, []any{micros(now)}
+	expired, args := `expires_at <= ?`, []any{micros(now)}
 	if len(held) > 0 {
-		q += ` AND org_id NOT IN (?` + strings.Repeat(", ?", len(held)-1) + `)`
+		expired += ` AND org_id NOT IN (?` + strings.Repeat(", ?", len(held)-1) + `)`
 		for _, h := range held {
 			args = append(args, h)
 		}
 	}
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
 		// The links of the batches that go, first: found by their key.
-		_, err := tx.exec(ctx, `DELETE FROM monitor_raw_alerts WHERE batch_id IN (SELECT batch_id FROM monitor_raw WHERE `+
-			strings.TrimPrefix(q, `DELETE FROM monitor_raw WHERE `)+`)`, args...)
+		_, err := tx.exec(ctx, `DELETE FROM monitor_raw_alerts WHERE batch_id IN (SELECT batch_id FROM monitor_raw WHERE `+expired+`)`, args...)
 		if err != nil {
 			return tx.mapErr(err, "purge raw links")
 		}
-		res, err := tx.exec(ctx, q, args...)
+		res, err := tx.exec(ctx, `DELETE FROM monitor_raw WHERE `+expired, args...)
 		if err != nil {
 			return tx.mapErr(err, "purge raw")
 		}
