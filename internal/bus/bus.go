@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,8 +38,9 @@ type Options struct {
 	Listen  string // the embedded server also listens here (host:port); empty: no port
 	Stream  string // stream name; default KYOJO_EVENTS (tests use their own)
 	// MaxBacklog is the stored but unprocessed bytes above which Publish
-	// refuses with errs.Unavailable; default 256 MiB. The stream's hard
-	// limit is four times it.
+	// refuses with errs.Unavailable; default 256 MiB. It counts the
+	// batches kept in raw event files that messages name (Local) as well
+	// as the stream's bytes. The stream's hard limit is four times it.
 	MaxBacklog int64
 	Log        *slog.Logger
 	Workers    int // messages processed at once; default GOMAXPROCS
@@ -54,8 +56,9 @@ type Bus struct {
 	stream  jetstream.Stream
 	subject string
 
-	mu       sync.Mutex // guards backlog and checked
-	backlog  int64
+	mu       sync.Mutex // guards backlog, kept and checked
+	backlog  int64      // bytes in the stream, as the server last said, and published since
+	kept     int64      // bytes of kept batches the messages published by this process name, not yet processed
 	checked  time.Time
 	stopOnce sync.Once
 }
@@ -178,7 +181,15 @@ const (
 	hReceived = "Kyojo-Received"
 	hTooLong  = "Kyojo-Too-Long"
 	hPacked   = "Kyojo-Packed" // "1": Data is compressed (monitor.Pack)
+	hRaw      = "Kyojo-Raw"    // where ingest kept the batch: segment, offset, size (monitor.Message.Raw)
+	hExpires  = "Kyojo-Expires"
 )
+
+// Local reports whether only this process consumes the stream: the
+// embedded server listening on no port. Ingest then keeps each batch in
+// the raw event files before it publishes, and the message carries where
+// (monitor.LocalStream).
+func (b *Bus) Local() bool { return b.ns != nil && b.opt.Listen == "" }
 
 // Publish stores m in the stream (monitor.Publisher). It refuses with
 // errs.Unavailable when the backlog is over capacity or the stream is
@@ -201,13 +212,31 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 	if m.TooLong > 0 {
 		msg.Header.Set(hTooLong, strconv.FormatInt(m.TooLong, 10))
 	}
+	if m.Raw.Segment != "" {
+		msg.Header.Set(hRaw, m.Raw.Segment+"\t"+strconv.FormatInt(m.Raw.Offset, 10)+"\t"+strconv.FormatInt(m.Raw.Size, 10))
+		msg.Header.Set(hExpires, m.Expires.UTC().Format(time.RFC3339Nano))
+	}
 	if _, err := b.js.PublishMsg(ctx, msg); err != nil {
 		return &errs.Error{Code: errs.Unavailable, Message: "the event stream did not accept the batch: retry later", Err: err}
 	}
 	b.mu.Lock()
 	b.backlog += int64(len(m.Data))
+	b.kept += m.Raw.Size
 	b.mu.Unlock()
 	return nil
+}
+
+// processed takes a kept batch's bytes off the backlog once its message is
+// acknowledged. Batches published before a restart were never added:
+// the count stays at zero or more, and after a restart under-counts by
+// at most what was waiting then.
+func (b *Bus) processed(m monitor.Message) {
+	if m.Raw.Size == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.kept = max(0, b.kept-m.Raw.Size)
+	b.mu.Unlock()
 }
 
 // MaxMessageBytes is the largest batch the server takes: its max_payload
@@ -230,7 +259,7 @@ func (b *Bus) overCapacity(ctx context.Context) (bool, error) {
 		}
 		b.backlog, b.checked = int64(info.State.Bytes), time.Now()
 	}
-	return b.backlog > b.opt.MaxBacklog, nil
+	return b.backlog+b.kept > b.opt.MaxBacklog, nil
 }
 
 // Backlog returns the messages stored and not yet processed.
@@ -297,7 +326,9 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handler Handler) {
 	defer cancel()
 	if err := msg.DoubleAck(actx); err != nil {
 		b.opt.Log.WarnContext(ctx, "bus: ack lost; the batch will be delivered again and skipped", "batch", m.ID, "err", err)
+		return
 	}
+	b.processed(m)
 }
 
 func (o Options) workers() int {
@@ -312,6 +343,14 @@ func decode(msg jetstream.Msg) monitor.Message {
 	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: msg.Data(), Packed: h.Get(hPacked) == "1"}
 	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
 	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
+	if f := strings.Split(h.Get(hRaw), "\t"); len(f) == 3 {
+		// A header that does not parse leaves a reference the processor
+		// cannot read: the batch is counted rejected, not lost unseen.
+		m.Raw.Segment = f[0]
+		m.Raw.Offset, _ = strconv.ParseInt(f[1], 10, 64)
+		m.Raw.Size, _ = strconv.ParseInt(f[2], 10, 64)
+		m.Expires, _ = time.Parse(time.RFC3339Nano, h.Get(hExpires))
+	}
 	if md, err := msg.Metadata(); err == nil {
 		m.FirstDelivery = md.NumDelivered == 1
 	}

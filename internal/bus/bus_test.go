@@ -121,3 +121,77 @@ func TestOverCapacity(t *testing.T) {
 		t.Fatalf("never refused: %v", refused)
 	}
 }
+
+// TestKeptReferences: a message naming a batch kept in raw event files
+// carries the reference and the expiry through the stream; the kept bytes
+// count toward the backlog (the stream itself holds almost nothing) until
+// the message is processed. Only the embedded server on no port is Local.
+func TestKeptReferences(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b, err := Open(ctx, Options{DataDir: t.TempDir(), MaxBacklog: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !b.Local() {
+		t.Fatal("the embedded server on no port is not Local")
+	}
+	exp := time.Date(2027, 2, 26, 1, 2, 3, 4000, time.UTC)
+	sent := map[string]monitor.Message{}
+	var refused error
+	for i := 0; i < 10 && refused == nil; i++ {
+		m := monitor.Message{ID: fmt.Sprintf("k%d", i), SensorID: "s1", ReceivedAt: time.Now().UTC(), Packed: true,
+			Raw: monitor.RawRef{Segment: fmt.Sprintf("org/2027-02-26/x-%d.seg", i), Offset: int64(i) << 20, Size: 3000}, Expires: exp}
+		if refused = b.Publish(ctx, m); refused == nil {
+			sent[m.ID] = m
+		}
+	}
+	// 3,000 bytes a batch against 10,000: the fourth is refused.
+	if !errs.Is(refused, errs.Unavailable) || len(sent) != 4 {
+		t.Fatalf("%d accepted, then %v", len(sent), refused)
+	}
+	cctx, stop := context.WithCancel(ctx)
+	var mu sync.Mutex
+	got := map[string]monitor.Message{}
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Consume(cctx, func(_ context.Context, m monitor.Message) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[m.ID] = m
+			return nil
+		})
+	}()
+	for {
+		b.mu.Lock()
+		kept := b.kept
+		b.mu.Unlock()
+		if kept == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("kept bytes %d after processing", kept)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	for id, m := range sent {
+		g := got[id]
+		if g.Raw != m.Raw || !g.Expires.Equal(exp) || len(g.Data) != 0 || !g.Packed {
+			t.Errorf("%s: sent %+v, got %+v", id, m, g)
+		}
+	}
+	b.mu.Lock()
+	b.checked = time.Time{} // ask the server again
+	b.mu.Unlock()
+	if err := b.Publish(ctx, monitor.Message{ID: "after", SensorID: "s1", ReceivedAt: time.Now(), Raw: monitor.RawRef{Segment: "a", Size: 3000}, Expires: exp}); err != nil {
+		t.Fatalf("refused once processed: %v", err)
+	}
+	// Other nodes may consume from an embedded server that listens, or
+	// from an external one: their messages carry the bytes.
+	if (&Bus{ns: b.ns, opt: Options{Listen: "127.0.0.1:4223"}}).Local() || (&Bus{opt: Options{URL: "nats://127.0.0.1:4222"}}).Local() {
+		t.Fatal("a stream other nodes can reach is Local")
+	}
+}

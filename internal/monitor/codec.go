@@ -85,7 +85,10 @@ func PackBound(n int) int {
 
 // packBufs are buffers ingest packs batches into, given back once the
 // stream has the batch.
-var packBufs = freeList[[]byte]{make: func() []byte { return make([]byte, 0, PackBound(MaxBatchBytes+64<<10)) }}
+var packBufs = freeList[[]byte]{make: func() []byte { return make([]byte, 0, packBufSize) }}
+
+// packBufSize holds any batch ingest packs.
+var packBufSize = PackBound(MaxBatchBytes + 64<<10)
 
 // Unpack decompresses data that Pack (or gzip, before codecs) wrote,
 // appending to dst. Anything else, or more than MaxUnpacked bytes, is an

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/policy"
 )
 
@@ -30,6 +33,14 @@ type Message struct {
 	Data    []byte `json:"-"`
 	Packed  bool   `json:"packed,omitempty"`
 	TooLong int64  `json:"too_long,omitempty"` // lines ingest dropped for being longer than parse.MaxLine
+	// Raw, when set, names the record in this node's raw event files
+	// (Options.RawFiles) that holds the packed lines, and Data is empty:
+	// on a LocalStream ingest keeps the batch for retention before it
+	// publishes, so the bytes are written once and the stream carries
+	// only where they are. Expires is the record's expiry (its folder's
+	// day), which the store then keeps.
+	Raw     RawRef    `json:"-"`
+	Expires time.Time `json:"-"`
 	// FirstDelivery is set by a stream that knows this is the message's
 	// first delivery: the stream drops a second publication of a batch id
 	// within its duplicate window, so the batch is almost surely new and
@@ -66,6 +77,19 @@ type Options struct {
 	Log              *slog.Logger
 }
 
+// retention is how long the raw events of orgID are kept.
+func (o *Options) retention(ctx context.Context, orgID string) time.Duration {
+	if o.RetentionFor != nil {
+		if d := o.RetentionFor(ctx, orgID); d > 0 {
+			return d
+		}
+	}
+	return o.Retention
+}
+
+// keepsRaw reports whether RawFiles takes new batches.
+func (o *Options) keepsRaw() bool { return o.RawFiles != nil && !o.RawFilesReadOnly }
+
 func (o *Options) defaults() {
 	if o.Window <= 0 {
 		o.Window = time.Hour
@@ -95,15 +119,16 @@ func (o *Options) defaults() {
 // organisation may see, aggregate the hits, and apply it all in one store
 // transaction keyed by the message id. It is safe for concurrent use.
 type Processor struct {
-	st    Store
-	dir   Directory
-	ind   *Indicators
-	esc   Escalator
-	opt   Options
-	mu    sync.Mutex // guards cache
-	cache map[string]cached
-	bufs  freeList[[]byte] // buffers for unpacked lines
-	stats Stats
+	st     Store
+	dir    Directory
+	ind    *Indicators
+	esc    Escalator
+	opt    Options
+	mu     sync.Mutex // guards cache
+	cache  map[string]cached
+	bufs   freeList[[]byte] // buffers for unpacked lines
+	packed freeList[[]byte] // buffers for batches read back from RawFiles
+	stats  Stats
 }
 
 type cached struct {
@@ -118,7 +143,8 @@ type cached struct {
 func NewProcessor(st Store, dir Directory, ind *Indicators, esc Escalator, opt Options) *Processor {
 	opt.defaults()
 	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{},
-		bufs: freeList[[]byte]{make: func() []byte { return make([]byte, 0, MaxUnpacked) }}}
+		bufs:   freeList[[]byte]{make: func() []byte { return make([]byte, 0, MaxUnpacked) }},
+		packed: freeList[[]byte]{make: func() []byte { return make([]byte, 0, packBufSize+rawlog.MaxRecordOverhead) }}}
 }
 
 // context returns the sensor, its organisation and the member whose
@@ -202,15 +228,13 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 		}
 	}
 	now := p.opt.Now().UTC()
-	keep := p.opt.Retention
-	if p.opt.RetentionFor != nil {
-		if d := p.opt.RetentionFor(ctx, c.org.ID); d > 0 {
-			keep = d
-		}
+	expires := m.Expires
+	if m.Raw.Segment == "" || expires.IsZero() {
+		expires = now.Add(p.opt.retention(ctx, c.org.ID))
 	}
 	fresh := func() Batch {
 		b := Batch{ID: m.ID, SensorID: m.SensorID, OrgID: c.org.ID, Sector: string(c.org.Sector), ReceivedAt: m.ReceivedAt,
-			ProcessedAt: now, Reasons: map[string]int64{}, Expires: now.Add(keep), Window: p.opt.Window}
+			ProcessedAt: now, Reasons: map[string]int64{}, Expires: expires, Window: p.opt.Window}
 		if m.TooLong > 0 {
 			b.Rejected += m.TooLong
 			b.Reasons["too long"] += m.TooLong
@@ -226,6 +250,18 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.dist(ref)) }
 	sc := newScan(&b, r, ix, visible, now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture))
+	// A batch ingest kept already is read back from the raw event files.
+	if m.Raw.Segment != "" {
+		buf := p.packed.get()
+		defer p.packed.put(buf)
+		if m.Data, err = p.readKept(m.Raw, m.ID, buf); err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				return Result{}, err // the disk may answer later: redelivered
+			}
+			p.opt.Log.WarnContext(ctx, "batch whose kept record cannot be read rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
+			return p.reject(ctx, fresh(), "kept batch unreadable", "the batch kept at ingest could not be read: "+err.Error())
+		}
+	}
 	// The lines are kept for retention as they came, compressed; a message
 	// that came uncompressed is compressed here. S2 batches (what ingest
 	// writes) are parsed a chunk at a time as they decompress.
@@ -252,23 +288,18 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 		// shows on the sensor's health as one rejected batch, and
 		// nothing of the lines that did decompress counts.
 		p.opt.Log.WarnContext(ctx, "batch that does not decompress rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
-		b = fresh()
-		b.Rejected++
-		b.Reasons["undecodable batch"]++
-		b.LastError = clip("a batch did not decompress: "+err.Error(), 300)
-		applied, _, err := p.st.ApplyBatch(ctx, b)
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{Applied: applied, Rejected: b.Rejected}, nil
+		return p.reject(ctx, fresh(), "undecodable batch", "a batch did not decompress: "+err.Error())
 	}
 	sc.finish()
 	b.Raw = raw
 	b.Record = batchRecord(b, c.sensor.Name, now)
 	// Written before the transaction that refers to it: a batch delivered
 	// again, or a transaction that fails, leaves a record no row names,
-	// deleted with its day's folder.
-	if b.Record != nil && p.opt.RawFiles != nil && !p.opt.RawFilesReadOnly {
+	// deleted with its day's folder. A batch ingest kept is where it is.
+	switch {
+	case m.Raw.Segment != "":
+		b.RawRef = m.Raw
+	case b.Record != nil && p.opt.keepsRaw():
 		if b.RawRef, err = p.opt.RawFiles.Append(b.OrgID, b.Expires, b.ID, raw); err != nil {
 			return Result{}, err // redelivered: a disk that fills now may not later
 		}
@@ -286,6 +317,39 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 		p.escalate(ctx, c.org, alerts)
 	}
 	return res, nil
+}
+
+// reject applies b (fresh, nothing of the batch's lines counted) as one
+// rejected batch with reason: what shows on the sensor's health when a
+// batch cannot be read at all. Redelivering would not help.
+func (p *Processor) reject(ctx context.Context, b Batch, reason, detail string) (Result, error) {
+	b.Rejected++
+	b.Reasons[reason]++
+	b.LastError = clip(detail, 300)
+	applied, _, err := p.st.ApplyBatch(ctx, b)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Applied: applied, Rejected: b.Rejected}, nil
+}
+
+// readKept reads the packed batch ingest kept at ref, into buf's storage
+// when it is large enough. It fails with errs.Invalid when the record will
+// never be read (its segment is gone, it is damaged, or this node keeps no
+// raw event files) and with errs.Unavailable when the disk failed
+// otherwise.
+func (p *Processor) readKept(ref RawRef, batchID string, buf []byte) ([]byte, error) {
+	if p.opt.RawFiles == nil {
+		return nil, errs.E(errs.Invalid, "this node keeps no raw event files (--event-store), and the batch is in %s", ref.Segment)
+	}
+	data, err := p.opt.RawFiles.ReadTo(buf, ref, batchID)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, rawlog.ErrDamaged):
+		return nil, errs.E(errs.Invalid, "%v", err)
+	case err != nil:
+		return nil, errs.E(errs.Unavailable, "%v", err)
+	}
+	return data, nil
 }
 
 // sight records the sightings the alerts of a batch call for; a failure

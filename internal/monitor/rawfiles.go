@@ -13,6 +13,8 @@ import (
 type RawFiles interface {
 	Append(orgID string, expires time.Time, batchID string, data []byte) (rawlog.Ref, error)
 	Read(ref rawlog.Ref, batchID string) ([]byte, error)
+	// ReadTo is Read into dst's storage when it is large enough.
+	ReadTo(dst []byte, ref rawlog.Ref, batchID string) ([]byte, error)
 }
 
 // RawRef is where RawFiles keeps a batch; the zero RawRef means the store

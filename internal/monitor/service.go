@@ -213,6 +213,10 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 	if l, ok := s.pub.(SizeLimited); ok {
 		maxMsg = l.MaxMessageBytes()
 	}
+	local := false
+	if l, ok := s.pub.(LocalStream); ok {
+		local = l.Local() && s.opt.keepsRaw()
+	}
 	// send sends n lines, which read under the Zeek header block head
 	// (none for other formats, or when lines start with their own).
 	var send func(lines []byte, n int, head []byte) error
@@ -257,14 +261,26 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		id := batchID(sn.ID, key, part, lines)
 		part++
 		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: packed, Packed: true, TooLong: tooLong}
-		tooLong = 0
 		var err error
+		if local {
+			// Kept for retention now, and the stream carries where: the
+			// bytes are written once. A batch the stream then drops as a
+			// resend leaves a record no row names, deleted with its
+			// day's folder.
+			m.Expires = now.Add(s.opt.retention(ctx, sn.OrgID))
+			if m.Raw, err = s.opt.RawFiles.Append(sn.OrgID, m.Expires, id, packed); err != nil {
+				packBufs.put(packed[:0])
+				return &errs.Error{Code: errs.Unavailable, Message: "the hub could not keep the batch: retry later", Err: err}
+			}
+			m.Data = nil
+		}
+		tooLong = 0
 		if s.pub != nil {
 			err = s.pub.Publish(ctx, m)
 		} else {
 			_, err = s.proc.Process(ctx, m)
 		}
-		packBufs.put(m.Data[:0])
+		packBufs.put(packed[:0])
 		if err != nil {
 			return err
 		}
@@ -321,6 +337,14 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 	}
 	rc.Accepted = true
 	return rc, nil
+}
+
+// LocalStream is a Publisher that can tell whether every processor of
+// what it carries runs in this process (an embedded NATS server no other
+// node reaches): then ingest keeps each batch in Options.RawFiles itself
+// and publishes only where it is (Message.Raw).
+type LocalStream interface {
+	Local() bool
 }
 
 // SizeLimited is a Publisher whose messages have a largest size (a NATS

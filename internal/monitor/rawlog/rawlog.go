@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,6 +52,10 @@ const (
 	headerSize = 16
 	maxID      = 256
 )
+
+// MaxRecordOverhead is the most a record adds to its data: a buffer of
+// that much more than the data holds the record ReadTo reads.
+const MaxRecordOverhead = headerSize + maxID
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -191,27 +196,45 @@ func (l *Log) retire(s *segment) {
 // Read returns the data of the record ref names, checked against its
 // header and CRC.
 func (l *Log) Read(ref Ref, batchID string) ([]byte, error) {
+	return l.ReadTo(nil, ref, batchID)
+}
+
+// ReadTo is Read into dst's storage (reused when large enough): the data
+// returned starts inside the record read into dst[:0]. An error wraps
+// fs.ErrNotExist when the segment is gone, ErrDamaged when the record is
+// not what ref says.
+func (l *Log) ReadTo(dst []byte, ref Ref, batchID string) ([]byte, error) {
 	if ref.Size < headerSize || ref.Size > SegmentLimit || ref.Offset < 0 {
-		return nil, fmt.Errorf("raw events: bad reference %s@%d+%d", ref.Segment, ref.Offset, ref.Size)
+		return nil, fmt.Errorf("raw events: bad reference %s@%d+%d: %w", ref.Segment, ref.Offset, ref.Size, ErrDamaged)
 	}
 	f, err := l.root.Open(ref.Segment)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("raw events: segment %s is gone (deleted past retention, or kept on another node's disk)", ref.Segment)
+		return nil, fmt.Errorf("raw events: segment %s is gone (deleted past retention, or kept on another node's disk): %w", ref.Segment, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("raw events: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, ref.Size)
-	if _, err := f.ReadAt(buf, ref.Offset); err != nil {
+	buf := dst[:0]
+	if int64(cap(buf)) < ref.Size {
+		buf = make([]byte, ref.Size)
+	}
+	buf = buf[:ref.Size]
+	if _, err := f.ReadAt(buf, ref.Offset); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("raw events: segment %s ends before %d: %w", ref.Segment, ref.Offset+ref.Size, ErrDamaged)
+	} else if err != nil {
 		return nil, fmt.Errorf("raw events: segment %s at %d: %w", ref.Segment, ref.Offset, err)
 	}
 	return decode(buf, batchID, ref)
 }
 
+// ErrDamaged is wrapped by the errors of reading a record that is not what
+// its reference says: another batch's, torn, or altered.
+var ErrDamaged = errors.New("record damaged or not the batch's")
+
 func decode(rec []byte, batchID string, ref Ref) ([]byte, error) {
 	bad := func(what string) error {
-		return fmt.Errorf("raw events: segment %s at %d: %s", ref.Segment, ref.Offset, what)
+		return fmt.Errorf("raw events: segment %s at %d: %s: %w", ref.Segment, ref.Offset, what, ErrDamaged)
 	}
 	if len(rec) < headerSize || string(rec[:4]) != magic {
 		return nil, bad("no record there")

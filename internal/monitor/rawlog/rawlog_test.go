@@ -2,7 +2,9 @@ package rawlog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,24 +60,47 @@ func TestBadReferencesAndDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The error says what went wrong, and its class decides what the
+	// processor does: a segment gone or a record damaged will not mend
+	// (the batch is counted rejected), anything else may (retried).
 	cases := []struct {
-		name string
-		ref  Ref
-		want string
+		name  string
+		ref   Ref
+		want  string
+		class error // nil: neither gone nor damaged
 	}{
-		{"gone", Ref{Segment: "o/2027-01-01/nope.seg", Size: ref.Size}, "is gone"},
-		{"escape", Ref{Segment: "../../etc/passwd", Size: ref.Size}, "raw events"},
-		{"short", Ref{Segment: ref.Segment, Size: 3}, "bad reference"},
-		{"negative", Ref{Segment: ref.Segment, Offset: -1, Size: ref.Size}, "bad reference"},
-		{"longer", Ref{Segment: ref.Segment, Size: ref.Size + 1}, "raw events"},
-		{"shifted", Ref{Segment: ref.Segment, Offset: 1, Size: ref.Size - 1}, "no record"},
+		{"gone", Ref{Segment: "o/2027-01-01/nope.seg", Size: ref.Size}, "is gone", fs.ErrNotExist},
+		{"escape", Ref{Segment: "../../etc/passwd", Size: ref.Size}, "raw events", nil},
+		{"short", Ref{Segment: ref.Segment, Size: 3}, "bad reference", ErrDamaged},
+		{"negative", Ref{Segment: ref.Segment, Offset: -1, Size: ref.Size}, "bad reference", ErrDamaged},
+		{"longer", Ref{Segment: ref.Segment, Size: ref.Size + 1}, "ends before", ErrDamaged},
+		{"shifted", Ref{Segment: ref.Segment, Offset: 1, Size: ref.Size - 1}, "no record", ErrDamaged},
+		{"other batch", ref, "another batch", ErrDamaged},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := l.Read(c.ref, "id"); err == nil || !strings.Contains(err.Error(), c.want) {
+			id := "id"
+			if c.name == "other batch" {
+				id = "id2"
+			}
+			_, err := l.Read(c.ref, id)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
+			gone, damaged := errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrDamaged)
+			if gone != (c.class == fs.ErrNotExist) || damaged != (c.class == ErrDamaged) {
+				t.Fatalf("%v: gone %v, damaged %v; want %v", err, gone, damaged, c.class)
+			}
 		})
+	}
+	// ReadTo reads into the buffer it is given when that is large enough.
+	buf := make([]byte, 0, 4096)
+	got, err := l.ReadTo(buf, ref, "id")
+	if err != nil || string(got) != "the raw lines" {
+		t.Fatalf("ReadTo: %q, %v", got, err)
+	}
+	if rec := buf[:ref.Size]; &rec[len(rec)-len(got)] != &got[0] {
+		t.Fatal("ReadTo read into a buffer of its own")
 	}
 	// One byte of the data changed on disk: the checksum says so.
 	f, err := os.OpenFile(filepath.Join(dir, ref.Segment), os.O_RDWR, 0)
@@ -84,7 +109,7 @@ func TestBadReferencesAndDamage(t *testing.T) {
 	}
 	f.WriteAt([]byte("T"), ref.Offset+ref.Size-5)
 	f.Close()
-	if _, err := l.Read(ref, "id"); err == nil || !strings.Contains(err.Error(), "checksum") {
+	if _, err := l.Read(ref, "id"); err == nil || !strings.Contains(err.Error(), "checksum") || !errors.Is(err, ErrDamaged) {
 		t.Fatalf("altered record read: %v", err)
 	}
 	if _, err := l.Append("../x", exp, "id", nil); err == nil {
