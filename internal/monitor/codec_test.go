@@ -210,3 +210,19 @@ func TestLinesS2(t *testing.T) {
 	bad[len(magicS2)+10] ^= 0xff
 	linesS2(nil, bad, func([]byte) {})
 }
+
+// TestBatchIDStable: a batch's id is HighwayHash-128 of the sensor, a zero
+// byte and the lines (or the sender's key and the part). It must not change
+// between hub versions: a batch sent again after an upgrade, or a file
+// ingested again, is recognised by its id.
+func TestBatchIDStable(t *testing.T) {
+	lines := bytes.Repeat([]byte(`{"event_type":"dns"}`+"\n"), 40000)
+	for _, c := range []struct{ key, want string }{
+		{"", "d6094ee12dd3272b2faa4269fc6e563d"},
+		{"batch-7", "29af4391c641124f8734af4964b81f01"},
+	} {
+		if got := batchID("sensor-1", c.key, 2, lines); got != c.want {
+			t.Errorf("key %q: batch id %s, want %s", c.key, got, c.want)
+		}
+	}
+}
