@@ -56,6 +56,7 @@ type DB struct {
 	closers []func() error // run by Close, last first
 	grown   statsDebt      // intel rows written since the planner's statistics were refreshed
 	shared  sharedStmts    // prepared on the write pool, for every transaction (Tx.execS)
+	latest  latestCache    // monitoring's latest alert of each key, on SQLite
 }
 
 // sharedStmts are statements prepared once on the write pool and used by

@@ -158,9 +158,21 @@ func (m *Monitor) BatchSeen(ctx context.Context, batchID string) (bool, error) {
 // ApplyBatch implements monitor.Store.
 func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []monitor.Alert, error) {
 	var alerts []monitor.Alert
+	var latest map[alertKey]monitor.Alert
 	applied := false
+	var cache *latestCache
+	if m.db.Dialect() == "sqlite" {
+		cache = &m.db.latest
+		cache.mu.Lock()
+		defer cache.mu.Unlock()
+	}
 	err := m.db.TransactSQL(ctx, func(tx *Tx) error {
 		alerts, applied = nil, false
+		if cache != nil {
+			if err := cache.check(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if m.db.Dialect() == "postgres" {
 			// Nodes applying batches of one organisation at once (or one
 			// batch twice) would each open the same alert or record the
@@ -182,7 +194,7 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 		if err := m.addCounts(ctx, tx, b); err != nil {
 			return err
 		}
-		if alerts, err = m.applyHits(ctx, tx, b); err != nil {
+		if alerts, latest, err = m.applyHits(ctx, tx, b, cache); err != nil {
 			return err
 		}
 		if len(b.Raw) > 0 && b.Events+b.Rejected > 0 {
@@ -204,6 +216,13 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 		applied = true
 		return nil
 	})
+	if cache != nil {
+		if err != nil {
+			cache.clear()
+		} else if applied {
+			cache.put(b.OrgID, latest)
+		}
+	}
 	return applied, alerts, err
 }
 
@@ -257,10 +276,11 @@ type alertKey struct{ indicatorID, value string }
 // statements per batch rather than two or three per hit: one read of the
 // latest alert of every key, then the final state of each alert written
 // once. It returns one alert per hit, in the order of b.Hits, as it stood
-// after that hit.
-func (m *Monitor) applyHits(ctx context.Context, tx *Tx, b monitor.Batch) ([]monitor.Alert, error) {
+// after that hit, and the latest alert of each key as written. cache, when
+// not nil, answers for the keys it knows.
+func (m *Monitor) applyHits(ctx context.Context, tx *Tx, b monitor.Batch, cache *latestCache) ([]monitor.Alert, map[alertKey]monitor.Alert, error) {
 	if len(b.Hits) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// The latest alert of a key is the one a hit joins if any does: the
 	// read needs only alerts last seen since the earliest cutoff.
@@ -274,9 +294,9 @@ func (m *Monitor) applyHits(ctx context.Context, tx *Tx, b monitor.Batch) ([]mon
 			keys = append(keys, k)
 		}
 	}
-	latest, err := latestAlerts(ctx, tx, b.OrgID, keys, since)
+	latest, err := latestAlerts(ctx, tx, b.OrgID, keys, since, cache)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	read := make(map[string]int64, len(latest)) // id → last_seen as read
 	for _, a := range latest {
@@ -322,18 +342,18 @@ func (m *Monitor) applyHits(ctx context.Context, tx *Tx, b monitor.Batch) ([]mon
 	}
 	at := micros(b.ReceivedAt)
 	if err := insertAlerts(ctx, tx, news, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := updateAlerts(ctx, tx, moved, true, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := updateAlerts(ctx, tx, kept, false, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := linkAlerts(ctx, tx, b.ID, touched); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return alerts, nil
+	return alerts, latest, nil
 }
 
 // joined is a with hit h added.
@@ -401,8 +421,21 @@ func valuesRows(row string, n int) string {
 // looks each up in the monitor_alerts_key index; PostgreSQL plans the
 // join by its statistics. (A row-value IN list, which PostgreSQL turns
 // into a semi-join, took it 20 ms for 100 keys on a new table.)
-func latestAlerts(ctx context.Context, tx *Tx, orgID string, keys []alertKey, since int64) (map[alertKey]monitor.Alert, error) {
+func latestAlerts(ctx context.Context, tx *Tx, orgID string, keys []alertKey, since int64, cache *latestCache) (map[alertKey]monitor.Alert, error) {
 	latest := make(map[alertKey]monitor.Alert, len(keys))
+	if cache != nil {
+		// The keys the cache knows need no reading: their latest alert
+		// is there, and counts if last seen at or after since.
+		unknown := keys[:0:0]
+		for _, k := range keys {
+			if a, ok := cache.get(orgID, k); !ok {
+				unknown = append(unknown, k)
+			} else if micros(a.LastSeen) >= since {
+				latest[k] = a
+			}
+		}
+		keys = unknown
+	}
 	err := inChunks(len(keys), func(lo, hi int) error {
 		n := padded(hi - lo)
 		args := make([]any, 0, 2*n+2)
@@ -524,6 +557,12 @@ func scanAlert(sc interface{ Scan(...any) error }) (monitor.Alert, error) {
 
 // SetIncident implements monitor.Store.
 func (m *Monitor) SetIncident(ctx context.Context, alertID, incidentID string) error {
+	if m.db.Dialect() == "sqlite" {
+		c := &m.db.latest
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.clear() // an alert it may hold changes
+	}
 	return m.db.TransactSQL(ctx, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE monitor_alerts SET incident = ? WHERE id = ?`, incidentID, alertID)
 		if err != nil {
