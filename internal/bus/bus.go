@@ -8,6 +8,10 @@
 // a message not acknowledged is delivered again. Each message carries its
 // batch id as Nats-Msg-Id, so JetStream drops a resend within its
 // duplicate window, and the processor applies a batch id once in any case.
+//
+// On the embedded server with no port (Local), a message may carry only
+// where ingest kept the batch in this node's raw event files (Kyojo-Raw):
+// the bytes are then written once. Those bytes count toward MaxBacklog.
 package bus
 
 import (
