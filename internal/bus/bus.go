@@ -62,7 +62,7 @@ type Bus struct {
 
 	mu       sync.Mutex // guards backlog, kept and checked
 	backlog  int64      // bytes in the stream, as the server last said, and published since
-	kept     int64      // bytes of kept batches the messages published by this process name, not yet processed
+	kept     int64      // bytes of kept batches that messages in the stream name (Local)
 	checked  time.Time
 	stopOnce sync.Once
 }
@@ -111,7 +111,37 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("bus: stream %s: %w", opt.Stream, err)
 	}
+	if b.Local() {
+		if b.kept, err = b.keptWaiting(ctx); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("bus: stream %s: %w", opt.Stream, err)
+		}
+	}
 	return b, nil
+}
+
+// keptWaiting sums the kept bytes that the messages in the stream name:
+// what the last process published and did not see processed, counted
+// toward the backlog again after a restart. The stream holds only messages
+// not yet processed (a work queue), at most a few thousand of them below
+// the backlog limit.
+func (b *Bus) keptWaiting(ctx context.Context) (int64, error) {
+	info, err := b.stream.Info(ctx)
+	if err != nil || info.State.Msgs == 0 {
+		return 0, err
+	}
+	var n int64
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := b.stream.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // processed: removed from the stream
+		}
+		if err != nil {
+			return 0, err
+		}
+		n += decodeRef(m.Header).Size
+	}
+	return n, nil
 }
 
 func embedded(opt Options) (*server.Server, error) {
@@ -231,9 +261,7 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 }
 
 // processed takes a kept batch's bytes off the backlog once its message is
-// acknowledged. Batches published before a restart were never added:
-// the count stays at zero or more, and after a restart under-counts by
-// at most what was waiting then.
+// acknowledged (Open counted those the stream held from before).
 func (b *Bus) processed(m monitor.Message) {
 	if m.Raw.Size == 0 {
 		return
@@ -342,17 +370,25 @@ func (o Options) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// decodeRef reads the Kyojo-Raw header. A header that does not parse
+// leaves a reference the processor cannot read: the batch is counted
+// rejected, not lost unseen.
+func decodeRef(h nats.Header) monitor.RawRef {
+	var r monitor.RawRef
+	if f := strings.Split(h.Get(hRaw), "\t"); len(f) == 3 {
+		r.Segment = f[0]
+		r.Offset, _ = strconv.ParseInt(f[1], 10, 64)
+		r.Size, _ = strconv.ParseInt(f[2], 10, 64)
+	}
+	return r
+}
+
 func decode(msg jetstream.Msg) monitor.Message {
 	h := msg.Headers()
 	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: msg.Data(), Packed: h.Get(hPacked) == "1"}
 	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
 	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
-	if f := strings.Split(h.Get(hRaw), "\t"); len(f) == 3 {
-		// A header that does not parse leaves a reference the processor
-		// cannot read: the batch is counted rejected, not lost unseen.
-		m.Raw.Segment = f[0]
-		m.Raw.Offset, _ = strconv.ParseInt(f[1], 10, 64)
-		m.Raw.Size, _ = strconv.ParseInt(f[2], 10, 64)
+	if m.Raw = decodeRef(h); m.Raw.Segment != "" {
 		m.Expires, _ = time.Parse(time.RFC3339Nano, h.Get(hExpires))
 	}
 	if md, err := msg.Metadata(); err == nil {

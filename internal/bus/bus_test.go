@@ -195,3 +195,51 @@ func TestKeptReferences(t *testing.T) {
 		t.Fatal("a stream other nodes can reach is Local")
 	}
 }
+
+// TestKeptAfterRestart: the kept bytes named by messages a process
+// published and did not see processed count toward the backlog again
+// after a restart, until processed.
+func TestKeptAfterRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	b, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		m := monitor.Message{ID: fmt.Sprintf("r%d", i), SensorID: "s1", ReceivedAt: time.Now(), Packed: true,
+			Raw: monitor.RawRef{Segment: "o/2027-01-01/a.seg", Offset: int64(i) * 1000, Size: 1000}, Expires: time.Now().Add(time.Hour)}
+		if err := b.Publish(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Close()
+	b, err = Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.kept != 3000 {
+		t.Fatalf("after the restart %d kept bytes waiting, want 3000", b.kept)
+	}
+	cctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Consume(cctx, func(context.Context, monitor.Message) error { return nil })
+	}()
+	for {
+		b.mu.Lock()
+		kept := b.kept
+		b.mu.Unlock()
+		if kept == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%d kept bytes after processing", kept)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+}
