@@ -163,18 +163,7 @@ func TestKeptReferences(t *testing.T) {
 			return nil
 		})
 	}()
-	for {
-		b.mu.Lock()
-		kept := b.kept
-		b.mu.Unlock()
-		if kept == 0 {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("kept bytes %d after processing", kept)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitKept(ctx, t, b)
 	stop()
 	<-done
 	for id, m := range sent {
@@ -228,18 +217,24 @@ func TestKeptAfterRestart(t *testing.T) {
 	go func() {
 		done <- b.Consume(cctx, func(context.Context, monitor.Message) error { return nil })
 	}()
+	waitKept(ctx, t, b)
+	stop()
+	<-done
+}
+
+// waitKept waits until the kept bytes b counts are processed.
+func waitKept(ctx context.Context, t *testing.T, b *Bus) {
+	t.Helper()
 	for {
 		b.mu.Lock()
 		kept := b.kept
 		b.mu.Unlock()
 		if kept == 0 {
-			break
+			return
 		}
 		if ctx.Err() != nil {
 			t.Fatalf("%d kept bytes after processing", kept)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	stop()
-	<-done
 }

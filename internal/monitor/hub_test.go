@@ -6,6 +6,7 @@ import (
 
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
+	"github.com/kyojo-hub/kyojo/internal/monitor/rawlog"
 	"github.com/kyojo-hub/kyojo/internal/store"
 	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
@@ -38,4 +39,16 @@ func newMonitor(t *testing.T, db *store.DB, org identity.Org, pub monitor.Publis
 		t.Fatal(err)
 	}
 	return svc, proc, sn
+}
+
+// newRawLog opens raw event files in a temporary directory, closed when
+// the test ends.
+func newRawLog(t *testing.T) *rawlog.Log {
+	t.Helper()
+	rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rl.Close() })
+	return rl
 }

@@ -64,11 +64,7 @@ func TestKeptAtIngest(t *testing.T) {
 			opt := monitor.Options{}
 			var rl *rawlog.Log
 			if c.files {
-				var err error
-				if rl, err = rawlog.Open(filepath.Join(t.TempDir(), "raw")); err != nil {
-					t.Fatal(err)
-				}
-				defer rl.Close()
+				rl = newRawLog(t)
 				opt.RawFiles = rl
 			}
 			if c.retention > 0 {
@@ -153,11 +149,7 @@ func TestKeptAtIngest(t *testing.T) {
 func TestKeptRecordUnreadable(t *testing.T) {
 	ctx := t.Context()
 	db, org := newDB(t)
-	rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rl.Close()
+	rl := newRawLog(t)
 	pub := &localStream{local: true}
 	svc, proc, sn := newMonitor(t, db, org, pub, monitor.Options{RawFiles: rl})
 	for i := range 2 {

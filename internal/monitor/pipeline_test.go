@@ -55,12 +55,7 @@ func TestPipeline(t *testing.T) {
 			// external one in the database: both ways are read back below.
 			var opt monitor.Options
 			if bo.URL == "" {
-				rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rl.Close()
-				opt.RawFiles = rl
+				opt.RawFiles = newRawLog(t)
 			}
 			proc := monitor.NewProcessor(db.Monitor(), db, ind, nil, opt)
 			svc := monitor.NewService(db.Monitor(), db, b, proc, opt)
@@ -228,11 +223,7 @@ func TestBatchLargerThanTheServerTakes(t *testing.T) {
 func TestRawFilesReadOnly(t *testing.T) {
 	ctx := t.Context()
 	db, org := newDB(t)
-	rl, err := rawlog.Open(filepath.Join(t.TempDir(), "raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rl.Close()
+	rl := newRawLog(t)
 	sys := identity.System("test")
 	at := time.Now().UTC().Format(time.RFC3339)
 	line := func(n int) []byte {
