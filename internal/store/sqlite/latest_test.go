@@ -6,11 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyojo-hub/kyojo/internal/audit"
-	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
-	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
-	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
 // TestLatestAlertCache: applying batches on SQLite remembers the latest
@@ -20,27 +16,15 @@ import (
 func TestLatestAlertCache(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "kyojo.db")
-	db, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	org, err := identity.NewService(db, nil).CreateOrg(ctx, identity.System("test"), identity.Org{Slug: "o", Name: "O", NameJA: "O", Kind: identity.KindGovernment, Tier: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, orgID := monitorDB(t, path)
 	m := db.Monitor()
 	now := time.Now().UTC().Truncate(time.Second)
-	if err := m.CreateSensor(ctx, monitor.Sensor{ID: "s", OrgID: org.ID, Name: "s", Format: parse.FormatEVE, CreatedAt: now}, "h",
-		&audit.Record{Time: now, ActorID: "u", Action: "sensor.create", ObjectType: "sensor", Outcome: audit.Success}); err != nil {
-		t.Fatal(err)
-	}
 	n := 0
 	apply := func() monitor.Alert {
 		t.Helper()
 		n++
 		at := now.Add(time.Duration(n) * time.Second)
-		b := monitor.Batch{ID: "b" + string(rune('a'+n)), SensorID: "s", OrgID: org.ID, ReceivedAt: at, ProcessedAt: at, Events: 1, Window: time.Hour,
+		b := monitor.Batch{ID: "b" + string(rune('a'+n)), SensorID: "s", OrgID: orgID, ReceivedAt: at, ProcessedAt: at, Events: 1, Window: time.Hour,
 			Expires: at.Add(time.Hour), Reasons: map[string]int64{},
 			Hits: []monitor.Hit{{IndicatorID: "indicator--1", Kind: "ip", Value: "192.0.2.1", Observed: "192.0.2.1", Count: 1, First: at, Last: at, Severity: 3, Score: 50}}}
 		applied, as, err := m.ApplyBatch(ctx, b)

@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyojo-hub/kyojo/internal/audit"
-	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
-	"github.com/kyojo-hub/kyojo/internal/monitor/parse"
-	"github.com/kyojo-hub/kyojo/internal/store/sqlite"
 )
 
 // BenchmarkApplyBatch applies what the GSOC bench's batches carry: 100
@@ -20,25 +16,14 @@ func BenchmarkApplyBatch(b *testing.B) {
 	for _, raw := range []int{0, 550 << 10} {
 		b.Run(fmt.Sprintf("raw=%dkB", raw>>10), func(b *testing.B) {
 			ctx := b.Context()
-			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "kyojo.db"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			org, err := identity.NewService(db, nil).CreateOrg(ctx, identity.System("bench"), identity.Org{Slug: "o", Name: "O", NameJA: "O", Kind: identity.KindGovernment, Tier: 2})
-			if err != nil {
-				b.Fatal(err)
-			}
+			db, orgID := monitorDB(b, filepath.Join(b.TempDir(), "kyojo.db"))
 			m := db.Monitor()
-			if err := m.CreateSensor(ctx, monitor.Sensor{ID: "s", OrgID: org.ID, Name: "s", Format: parse.FormatEVE, CreatedAt: time.Now()}, "h", &audit.Record{Time: time.Now(), ActorID: "u", Action: "sensor.create", ObjectType: "sensor", Outcome: audit.Success}); err != nil {
-				b.Fatal(err)
-			}
 			data := make([]byte, raw)
 			rand.Read(data)
 			now := time.Now().UTC()
 			i := 0
 			for b.Loop() {
-				bt := monitor.Batch{ID: fmt.Sprint(i), SensorID: "s", OrgID: org.ID, ReceivedAt: now, ProcessedAt: now, Events: 10000,
+				bt := monitor.Batch{ID: fmt.Sprint(i), SensorID: "s", OrgID: orgID, ReceivedAt: now, ProcessedAt: now, Events: 10000,
 					Window: time.Hour, Expires: now.Add(time.Hour), Raw: data, Reasons: map[string]int64{}}
 				for h := range 100 {
 					v := fmt.Sprintf("192.0.2.%d", (i*100+h)%1000)
