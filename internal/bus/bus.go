@@ -347,7 +347,7 @@ func (b *Bus) Consume(ctx context.Context, handler Handler) error {
 // handle processes one message and acknowledges it, or has it delivered
 // again after a second.
 func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handler Handler) {
-	m := decode(msg)
+	m := b.decode(msg)
 	if err := handler(ctx, m); err != nil {
 		b.opt.Log.WarnContext(ctx, "bus: processing failed; will retry", "batch", m.ID, "err", err)
 		msg.NakWithDelay(time.Second)
@@ -383,16 +383,26 @@ func decodeRef(h nats.Header) monitor.RawRef {
 	return r
 }
 
-func decode(msg jetstream.Msg) monitor.Message {
-	h := msg.Headers()
-	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: msg.Data(), Packed: h.Get(hPacked) == "1"}
-	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
-	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
-	if m.Raw = decodeRef(h); m.Raw.Segment != "" {
-		m.Expires, _ = time.Parse(time.RFC3339Nano, h.Get(hExpires))
-	}
+func (b *Bus) decode(msg jetstream.Msg) monitor.Message {
+	m := decodeMessage(msg.Headers(), msg.Data(), b.Local())
 	if md, err := msg.Metadata(); err == nil {
 		m.FirstDelivery = md.NumDelivered == 1
+	}
+	return m
+}
+
+// decodeMessage reads a message's headers. A reference to a kept batch is
+// taken only from a Local stream, which no other process publishes to: on
+// a server others reach, a publisher could otherwise point a sensor's
+// message at another organisation's kept batch on this node's disk.
+func decodeMessage(h nats.Header, data []byte, local bool) monitor.Message {
+	m := monitor.Message{ID: h.Get(jetstream.MsgIDHeader), SensorID: h.Get(hSensor), Data: data, Packed: h.Get(hPacked) == "1"}
+	m.ReceivedAt, _ = time.Parse(time.RFC3339Nano, h.Get(hReceived))
+	m.TooLong, _ = strconv.ParseInt(h.Get(hTooLong), 10, 64)
+	if local {
+		if m.Raw = decodeRef(h); m.Raw.Segment != "" {
+			m.Expires, _ = time.Parse(time.RFC3339Nano, h.Get(hExpires))
+		}
 	}
 	return m
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
 )
@@ -236,5 +239,27 @@ func waitKept(ctx context.Context, t *testing.T, b *Bus) {
 			t.Fatalf("%d kept bytes after processing", kept)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRefsOnlyFromLocal: a reference to a kept batch is read from a
+// message only on a Local stream; on a server others can publish to, the
+// header is ignored (and the empty message is an undecodable batch).
+func TestRefsOnlyFromLocal(t *testing.T) {
+	h := nats.Header{}
+	h.Set(jetstream.MsgIDHeader, "b1")
+	h.Set(hSensor, "s1")
+	h.Set(hPacked, "1")
+	h.Set(hRaw, "org-b/2027-01-01/x-1.seg\t4096\t900")
+	h.Set(hExpires, "2027-01-01T00:00:00Z")
+	if m := decodeMessage(h, nil, true); m.Raw != (monitor.RawRef{Segment: "org-b/2027-01-01/x-1.seg", Offset: 4096, Size: 900}) || m.Expires.IsZero() {
+		t.Fatalf("local: %+v", m)
+	}
+	if m := decodeMessage(h, nil, false); m.Raw != (monitor.RawRef{}) || !m.Expires.IsZero() || m.ID != "b1" || !m.Packed {
+		t.Fatalf("not local: %+v", m)
+	}
+	h.Set(hRaw, "no tabs")
+	if m := decodeMessage(h, nil, true); m.Raw != (monitor.RawRef{}) {
+		t.Fatalf("bad header: %+v", m)
 	}
 }

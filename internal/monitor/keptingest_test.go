@@ -143,8 +143,8 @@ func TestKeptAtIngest(t *testing.T) {
 }
 
 // TestKeptRecordUnreadable: a message naming a record that cannot be
-// read (its segment gone, the record another batch's, or no raw files on
-// this node) is counted as a rejected batch with the reason, once; a disk
+// read (its segment gone, the record another batch's, no raw files on this
+// node, or a place outside its organisation's folder) is counted as a rejected batch with the reason, once; a disk
 // that fails otherwise has the message delivered again.
 func TestKeptRecordUnreadable(t *testing.T) {
 	ctx := t.Context()
@@ -163,10 +163,24 @@ func TestKeptRecordUnreadable(t *testing.T) {
 	noFiles := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{})
 	noFilesMsg := pub.msgs[0]
 	noFilesMsg.ID = "no-files"
+	// A reference into another organisation's folder is not read, even
+	// when the record there holds this very batch.
+	if _, err := svc.Ingest(ctx, sn, dnsLines(13, "b.example"), ""); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := pub.msgs[2]
+	data, err := rl.Read(elsewhere.Raw, elsewhere.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elsewhere.Raw, err = rl.Append("other-org", elsewhere.Expires, elsewhere.ID, data); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere.Raw.Segment = org.ID + "/../" + elsewhere.Raw.Segment
 	for _, c := range []struct {
 		proc *monitor.Processor
 		m    monitor.Message
-	}{{proc, gone}, {proc, other}, {noFiles, noFilesMsg}} {
+	}{{proc, gone}, {proc, other}, {noFiles, noFilesMsg}, {proc, elsewhere}} {
 		for range 2 { // redelivered: counted once
 			res, err := c.proc.Process(ctx, c.m)
 			if err != nil || res.Events != 0 {
@@ -178,7 +192,7 @@ func TestKeptRecordUnreadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Health.Rejected != 3 || s.Health.Reasons["kept batch unreadable"] != 3 || s.Health.Events != 0 || !strings.Contains(s.Health.LastError, "could not be read") {
+	if s.Health.Rejected != 4 || s.Health.Reasons["kept batch unreadable"] != 4 || s.Health.Events != 0 || !strings.Contains(s.Health.LastError, "could not be read") {
 		t.Fatalf("health %+v", s.Health)
 	}
 	// A read that fails for another reason is not a verdict on the batch.
@@ -186,7 +200,7 @@ func TestKeptRecordUnreadable(t *testing.T) {
 	if _, err := svc.Ingest(ctx, sn, dnsLines(12, "b.example"), ""); err != nil {
 		t.Fatal(err)
 	}
-	m := pub.msgs[2]
+	m := pub.msgs[3]
 	if _, err := failing.Process(ctx, m); !errs.Is(err, errs.Unavailable) {
 		t.Fatalf("a failing disk gave %v", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,7 +256,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	if m.Raw.Segment != "" {
 		buf := p.packed.get()
 		defer p.packed.put(buf)
-		if m.Data, err = p.readKept(m.Raw, m.ID, buf); err != nil {
+		if m.Data, err = p.readKept(m.Raw, c.org.ID, m.ID, buf); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return Result{}, err // the disk may answer later: redelivered
 			}
@@ -338,9 +340,14 @@ func (p *Processor) reject(ctx context.Context, b Batch, reason, detail string) 
 // never be read (its segment is gone, it is damaged, or this node keeps no
 // raw event files) and with errs.Unavailable when the disk failed
 // otherwise.
-func (p *Processor) readKept(ref RawRef, batchID string, buf []byte) ([]byte, error) {
+func (p *Processor) readKept(ref RawRef, orgID, batchID string, buf []byte) ([]byte, error) {
 	if p.opt.RawFiles == nil {
 		return nil, errs.E(errs.Invalid, "this node keeps no raw event files (--event-store), and the batch is in %s", ref.Segment)
+	}
+	if path.Clean(ref.Segment) != ref.Segment || !strings.HasPrefix(ref.Segment, orgID+"/") {
+		// Ingest keeps a sensor's batches in its organisation's folder:
+		// anything else is not this sensor's to read.
+		return nil, errs.E(errs.Invalid, "the batch is said to be in %s, outside its organisation's folder", ref.Segment)
 	}
 	data, err := p.opt.RawFiles.ReadTo(buf, ref, batchID)
 	switch {
