@@ -120,18 +120,22 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 	return b, nil
 }
 
+// keptRead is how many waiting messages Open reads (a variable for tests).
+var keptRead int64 = 2000
+
 // keptWaiting sums the kept bytes that the messages in the stream name:
 // what the last process published and did not see processed, counted
 // toward the backlog again after a restart. The stream holds only messages
-// not yet processed (a work queue), at most a few thousand of them below
-// the backlog limit.
+// not yet processed (a work queue); past keptRead of them, the rest count
+// at the mean size of those read, so that a start after a crash with a
+// long queue of small batches does not read every message first.
 func (b *Bus) keptWaiting(ctx context.Context) (int64, error) {
 	info, err := b.stream.Info(ctx)
 	if err != nil || info.State.Msgs == 0 {
 		return 0, err
 	}
-	var n int64
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+	var n, read int64
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && read < keptRead; seq++ {
 		m, err := b.stream.GetMsg(ctx, seq)
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue // processed: removed from the stream
@@ -140,6 +144,10 @@ func (b *Bus) keptWaiting(ctx context.Context) (int64, error) {
 			return 0, err
 		}
 		n += decodeRef(m.Header).Size
+		read++
+	}
+	if left := int64(info.State.Msgs) - read; left > 0 && read > 0 {
+		n += left * (n / read)
 	}
 	return n, nil
 }
