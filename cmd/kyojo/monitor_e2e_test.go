@@ -222,6 +222,18 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if a := alertCount(t, h2.url, userTok); a != n {
 		t.Fatalf("alerts count %d hits for %d events", a, n)
 	}
+	// The raw events behind the alert read back, batches the killed process
+	// kept in its segment files among them.
+	code, body := get(t, h2.url+"/api/v1/alerts", userTok)
+	var al struct{ Items []struct{ ID string } }
+	if code != 200 || json.Unmarshal(body, &al) != nil || len(al.Items) == 0 {
+		t.Fatalf("alerts: %d %s", code, body)
+	}
+	code, body = get(t, h2.url+"/api/v1/alerts/"+al.Items[0].ID+"/events", userTok)
+	var evs struct{ Items []string }
+	if code != 200 || json.Unmarshal(body, &evs) != nil || len(evs.Items) == 0 || !strings.Contains(evs.Items[0], "198.51.100.7") {
+		t.Fatalf("raw events behind the alert: %d %.300s", code, body)
+	}
 	// Resend everything, as a sender that never got its answers would:
 	// nothing is counted twice.
 	for i := range sent {
@@ -238,7 +250,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	}
 	// The pipeline's metrics: what this process applied, the matcher, an
 	// empty backlog.
-	code, body := get(t, h2.url+"/metrics", "")
+	code, body = get(t, h2.url+"/metrics", "")
 	m := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
 		var name string
