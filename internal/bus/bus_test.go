@@ -150,7 +150,8 @@ func TestKeptReferences(t *testing.T) {
 			sent[m.ID] = m
 		}
 	}
-	// 3,000 bytes a batch against 10,000: the fourth is refused.
+	// 3,000 bytes a batch against 10,000: the capacity is checked before
+	// each publish, so four are taken (12,000) and the fifth is refused.
 	if !errs.Is(refused, errs.Unavailable) || len(sent) != 4 {
 		t.Fatalf("%d accepted, then %v", len(sent), refused)
 	}
