@@ -258,8 +258,14 @@ func (b *Bus) Publish(ctx context.Context, m monitor.Message) error {
 		msg.Header.Set(hRaw, m.Raw.Segment+"\t"+strconv.FormatInt(m.Raw.Offset, 10)+"\t"+strconv.FormatInt(m.Raw.Size, 10))
 		msg.Header.Set(hExpires, m.Expires.UTC().Format(time.RFC3339Nano))
 	}
-	if _, err := b.js.PublishMsg(ctx, msg); err != nil {
+	ack, err := b.js.PublishMsg(ctx, msg)
+	if err != nil {
 		return &errs.Error{Code: errs.Unavailable, Message: "the event stream did not accept the batch: retry later", Err: err}
+	}
+	if ack.Duplicate {
+		// Not stored again, so not processed again: its bytes are not
+		// waiting (the first publication's are counted already).
+		return monitor.ErrDuplicate
 	}
 	b.mu.Lock()
 	b.backlog += int64(len(m.Data))

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -52,9 +53,10 @@ func TestDeliverOnceEach(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// A resend of a published id is dropped by the stream.
-			if err := b.Publish(ctx, monitor.Message{ID: "b3", SensorID: "s1", ReceivedAt: at, Data: []byte("line 3\n")}); err != nil {
-				t.Fatal(err)
+			// A resend of a published id is dropped by the stream, and
+			// the publisher told.
+			if err := b.Publish(ctx, monitor.Message{ID: "b3", SensorID: "s1", ReceivedAt: at, Data: []byte("line 3\n")}); !errors.Is(err, monitor.ErrDuplicate) {
+				t.Fatalf("resend: %v, want monitor.ErrDuplicate", err)
 			}
 			var mu sync.Mutex
 			seen := map[string]int{}
@@ -182,6 +184,15 @@ func TestKeptReferences(t *testing.T) {
 	if err := b.Publish(ctx, monitor.Message{ID: "after", SensorID: "s1", ReceivedAt: time.Now(), Raw: monitor.RawRef{Segment: "a", Size: 3000}, Expires: exp}); err != nil {
 		t.Fatalf("refused once processed: %v", err)
 	}
+	// A resend the stream drops will not be processed: its bytes are
+	// not waiting.
+	if err := b.Publish(ctx, monitor.Message{ID: "after", SensorID: "s1", ReceivedAt: time.Now(), Raw: monitor.RawRef{Segment: "b", Size: 3000}, Expires: exp}); !errors.Is(err, monitor.ErrDuplicate) {
+		t.Fatalf("resend: %v, want monitor.ErrDuplicate", err)
+	}
+	if b.mu.Lock(); b.kept != 3000 {
+		t.Errorf("%d kept bytes waiting after a resend, want 3000", b.kept)
+	}
+	b.mu.Unlock()
 	// Other nodes may consume from an embedded server that listens, or
 	// from an external one: their messages carry the bytes.
 	if (&Bus{ns: b.ns, opt: Options{Listen: "127.0.0.1:4223"}}).Local() || (&Bus{opt: Options{URL: "nats://127.0.0.1:4222"}}).Local() {

@@ -79,7 +79,7 @@ type Batch struct {
 	Reasons     map[string]int64
 	LastError   string
 	Hits        []Hit
-	Raw         []byte        // the lines as received, compressed (Pack)
+	Raw         []byte        // the lines as received, compressed (Pack); may be empty when RawRef is set
 	RawRef      RawRef        // where Options.RawFiles wrote Raw; zero: the store keeps Raw
 	Expires     time.Time     // when the raw events may be deleted
 	Record      *audit.Record // audited (and so anchored in the ledger) with the batch when raw events are kept

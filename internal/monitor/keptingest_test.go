@@ -1,7 +1,10 @@
 package monitor_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyojo-hub/kyojo/internal/audit"
 	"github.com/kyojo-hub/kyojo/internal/errs"
 	"github.com/kyojo-hub/kyojo/internal/identity"
 	"github.com/kyojo-hub/kyojo/internal/monitor"
@@ -22,11 +26,15 @@ import (
 type localStream struct {
 	local bool
 	msgs  []monitor.Message
+	err   error // what Publish answers, when set (and then keeps nothing)
 }
 
 func (l *localStream) Local() bool { return l.local }
 
 func (l *localStream) Publish(_ context.Context, m monitor.Message) error {
+	if l.err != nil {
+		return l.err
+	}
 	m.Data = append([]byte(nil), m.Data...) // m.Data is valid only during the call
 	l.msgs = append(l.msgs, m)
 	return nil
@@ -197,7 +205,9 @@ func TestKeptRecordUnreadable(t *testing.T) {
 	}
 	// A read that fails for another reason is not a verdict on the batch.
 	failing := monitor.NewProcessor(db.Monitor(), db, monitor.NewIndicators(), nil, monitor.Options{RawFiles: failingFiles{rl}})
-	if _, err := svc.Ingest(ctx, sn, dnsLines(12, "b.example"), ""); err != nil {
+	// (Read from a reader, the lines are not handed to proc in memory:
+	// it reads the record too.)
+	if _, err := svc.IngestReader(ctx, sn, bytes.NewReader(dnsLines(12, "b.example")), ""); err != nil {
 		t.Fatal(err)
 	}
 	m := pub.msgs[3]
@@ -213,4 +223,84 @@ type failingFiles struct{ *rawlog.Log }
 
 func (failingFiles) ReadTo([]byte, monitor.RawRef, string) ([]byte, error) {
 	return nil, errors.New("input/output error")
+}
+
+// TestHandedOver: on a local stream ingest hands the lines it kept to the
+// processor in memory, which then neither reads nor decompresses the
+// record (it processes the batch with the record gone) and audits the
+// SHA-256 of the bytes on disk all the same. Nothing is left held: not
+// for a body read through a reused buffer (not handed over), a resend the
+// stream drops, a publish that fails, or a message processed before.
+func TestHandedOver(t *testing.T) {
+	ctx := t.Context()
+	db, org := newDB(t)
+	rl := newRawLog(t)
+	pub := &localStream{local: true}
+	svc, proc, sn := newMonitor(t, db, org, pub, monitor.Options{RawFiles: rl})
+	held := func(want int) {
+		t.Helper()
+		if n, _ := monitor.HandedOver(proc); n != want {
+			t.Fatalf("%d batches held in memory, want %d", n, want)
+		}
+	}
+	// A body read through a buffer that is then reused is not handed over.
+	if _, err := svc.IngestReader(ctx, sn, bytes.NewReader(dnsLines(5, "b.example")), ""); err != nil {
+		t.Fatal(err)
+	}
+	held(0)
+	if res, err := proc.Process(ctx, pub.msgs[0]); err != nil || res.Events != 5 {
+		t.Fatalf("read back: %+v %v", res, err)
+	}
+	// The stream drops a resend: accepted, nothing held.
+	pub.err = monitor.ErrDuplicate
+	if rc, err := svc.Ingest(ctx, sn, dnsLines(6, "c.example"), ""); err != nil || !rc.Accepted {
+		t.Fatalf("a resend: %+v %v", rc, err)
+	}
+	held(0)
+	pub.err = errs.E(errs.Unavailable, "stream down")
+	if _, err := svc.Ingest(ctx, sn, dnsLines(7, "c.example"), ""); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("a failed publish: %v", err)
+	}
+	held(0)
+	pub.err = nil
+	body := dnsLines(40, "a.example")
+	if _, err := svc.Ingest(ctx, sn, body, ""); err != nil {
+		t.Fatal(err)
+	}
+	m := pub.msgs[len(pub.msgs)-1]
+	if n, size := monitor.HandedOver(proc); n != 1 || size != len(body) {
+		t.Fatalf("%d batches (%d bytes) held, want 1 (%d)", n, size, len(body))
+	}
+	kept, err := rl.Read(m.Raw, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (Later records go to the same segment, removed now: this is the
+	// test's last read from the files.)
+	if err := os.RemoveAll(filepath.Join(rl.Dir(), org.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := proc.Process(ctx, m); err != nil || !res.Applied || res.Events != 40 {
+		t.Fatalf("with the record gone: %+v %v", res, err)
+	}
+	held(0)
+	sum := sha256.Sum256(kept)
+	recs, err := db.ListAudit(ctx, audit.Filter{Action: "monitor.batch", ObjectID: m.ID})
+	if err != nil || len(recs) != 1 || !strings.Contains(string(recs[0].Detail), `"raw_sha256":"`+hex.EncodeToString(sum[:])+`"`) ||
+		!strings.Contains(string(recs[0].Detail), fmt.Sprintf(`"raw_bytes":%d`, len(kept))) {
+		t.Fatalf("batch records %+v, want the SHA-256 of the %d bytes kept (%v)", recs, len(kept), err)
+	}
+	// A message processed before still takes its entry.
+	if _, err := svc.Ingest(ctx, sn, body, ""); err != nil {
+		t.Fatal(err)
+	}
+	again := pub.msgs[len(pub.msgs)-1]
+	if again.ID != m.ID {
+		t.Fatalf("the same lines made batch %s, then %s", m.ID, again.ID)
+	}
+	held(1)
+	if res, err := proc.Process(ctx, again); err != nil || res.Applied || res.Events != 0 {
+		t.Fatalf("processed again: %+v %v", res, err)
+	}
+	held(0)
 }

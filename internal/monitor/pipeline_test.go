@@ -116,6 +116,12 @@ func TestPipeline(t *testing.T) {
 			if bo.URL == "" && (refs.Load() != 20 || carried.Load() != 0) || bo.URL != "" && (refs.Load() != 0 || carried.Load() != 20) {
 				t.Fatalf("%d messages named a kept batch, %d carried the bytes", refs.Load(), carried.Load())
 			}
+			// The lines went from ingest to the processor in memory too,
+			// and none of them is held once processed (the resends the
+			// stream dropped included).
+			if n, size := monitor.HandedOver(proc); n != 0 || size != 0 {
+				t.Fatalf("%d batches (%d bytes) still held in memory", n, size)
+			}
 			s, _ := svc.Sensor(ctx, sys, sn.ID)
 			al, _ := svc.Alerts(ctx, sys, monitor.AlertFilter{})
 			if s.Health.Events != 1000 || len(al) != 1 || al[0].Count != 1000 || al[0].Value != "evil.example" {

@@ -130,6 +130,7 @@ type Processor struct {
 	cache  map[string]cached
 	bufs   freeList[[]byte] // buffers for unpacked lines
 	packed freeList[[]byte] // buffers for batches read back from RawFiles
+	hand   *handoff         // batches ingest in this process kept, in memory
 	stats  Stats
 }
 
@@ -144,7 +145,7 @@ type cached struct {
 // alerts.
 func NewProcessor(st Store, dir Directory, ind *Indicators, esc Escalator, opt Options) *Processor {
 	opt.defaults()
-	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{},
+	return &Processor{st: st, dir: dir, ind: ind, esc: esc, opt: opt, cache: map[string]cached{}, hand: newHandoff(opt.Now),
 		bufs:   freeList[[]byte]{make: func() []byte { return make([]byte, 0, MaxUnpacked) }},
 		packed: freeList[[]byte]{make: func() []byte { return make([]byte, 0, packBufSize+rawlog.MaxRecordOverhead) }}}
 }
@@ -205,6 +206,13 @@ func (p *Processor) Process(ctx context.Context, m Message) (res Result, err err
 }
 
 func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
+	// Taken first, whatever becomes of the message: an entry left behind
+	// would only hold memory.
+	var hd handed
+	inMemory := false
+	if m.Raw.Segment != "" {
+		hd, inMemory = p.hand.take(m.ID, m.SensorID, m.Raw)
+	}
 	c, err := p.context(ctx, m.SensorID)
 	if errs.Is(err, errs.NotFound) {
 		// A sensor (or organisation) that no longer exists: redelivering
@@ -252,8 +260,9 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	ix := p.ind.Current()
 	visible := func(ref int32) bool { return policy.CanSee(c.member, *ix.dist(ref)) }
 	sc := newScan(&b, r, ix, visible, now.Add(-p.opt.MaxAge), now.Add(p.opt.MaxFuture))
-	// A batch ingest kept already is read back from the raw event files.
-	if m.Raw.Segment != "" {
+	// A batch ingest kept already is read back from the raw event files,
+	// unless ingest handed its lines over in memory.
+	if m.Raw.Segment != "" && !inMemory {
 		buf := p.packed.get()
 		defer p.packed.put(buf)
 		if m.Data, err = p.readKept(m.Raw, c.org.ID, m.ID, buf); err != nil {
@@ -269,6 +278,8 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	// writes) are parsed a chunk at a time as they decompress.
 	raw := m.Data
 	switch {
+	case inMemory:
+		sc.lines(hd.lines)
 	case !m.Packed:
 		raw = Pack(p.opt.Codec, m.Data)
 		sc.lines(m.Data)
@@ -294,7 +305,11 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	}
 	sc.finish()
 	b.Raw = raw
-	b.Record = batchRecord(b, c.sensor.Name, now)
+	if inMemory {
+		b.Record = batchRecord(b, c.sensor.Name, now, hd.sum, hd.size)
+	} else if len(raw) > 0 {
+		b.Record = batchRecord(b, c.sensor.Name, now, sha256.Sum256(raw), len(raw))
+	}
 	// Written before the transaction that refers to it: a batch delivered
 	// again, or a transaction that fails, leaves a record no row names,
 	// deleted with its day's folder. A batch ingest kept is where it is.
@@ -434,17 +449,16 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // batchRecord is the audit record of a batch whose raw events are kept:
-// its id, counts and the SHA-256 of the kept bytes. The evidence ledger
-// anchors every audit record, so a kept batch can be shown unaltered
-// later: its bytes hash to the value in a ledger entry with an inclusion
-// proof. nil when nothing is kept.
-func batchRecord(b Batch, sensorName string, now time.Time) *audit.Record {
-	if len(b.Raw) == 0 || b.Events+b.Rejected == 0 {
+// its id, counts and the SHA-256 (sum) and length (size) of the kept
+// bytes. The evidence ledger anchors every audit record, so a kept batch
+// can be shown unaltered later: its bytes hash to the value in a ledger
+// entry with an inclusion proof. nil when no line was read.
+func batchRecord(b Batch, sensorName string, now time.Time, sum [32]byte, size int) *audit.Record {
+	if b.Events+b.Rejected == 0 {
 		return nil
 	}
-	sum := sha256.Sum256(b.Raw)
 	detail, _ := json.Marshal(map[string]any{"sensor_id": b.SensorID, "received_at": b.ReceivedAt.UTC().Format(time.RFC3339Nano),
-		"events": b.Events, "rejected": b.Rejected, "raw_bytes": len(b.Raw), "raw_sha256": hex.EncodeToString(sum[:])})
+		"events": b.Events, "rejected": b.Rejected, "raw_bytes": size, "raw_sha256": hex.EncodeToString(sum[:])})
 	return &audit.Record{Time: now.Truncate(time.Microsecond), ActorID: "sensor:" + b.SensorID, ActorName: sensorName, ActorOrgID: b.OrgID,
 		Action: "monitor.batch", ObjectType: "event-batch", ObjectID: b.ID, ObjectOrg: b.OrgID, Outcome: audit.Success, Via: "system", Detail: detail}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -29,8 +30,15 @@ import (
 // processed once in any case (Store.ApplyBatch). m.Data is valid only
 // during the call: a Publisher that keeps it copies it.
 type Publisher interface {
+	// Publish stores m in the stream. It fails with ErrDuplicate when
+	// the stream dropped m as a resend of a batch it holds (ingest then
+	// counts the batch as accepted: it was, before).
 	Publish(ctx context.Context, m Message) error
 }
+
+// ErrDuplicate is what Publisher.Publish returns for a batch the stream
+// holds already.
+var ErrDuplicate = errors.New("the stream holds this batch already")
 
 // Limits on ingest.
 const (
@@ -175,9 +183,12 @@ type Receipt struct {
 // message's id is the hash of the sensor and its lines, so that a resend
 // of the same batch is counted once. With no publisher the messages are
 // processed at once.
+//
+// The caller must not change body afterwards: on a LocalStream the
+// processor reads the lines from it until their batches are processed.
 func (s *Service) Ingest(ctx context.Context, sn Sensor, body []byte, key string) (Receipt, error) {
 	var h zeekHeader
-	return s.ingest(ctx, sn, body, key, &h)
+	return s.ingest(ctx, sn, body, key, &h, true)
 }
 
 // zeekHeader is the last block of Zeek TSV header lines (#separator …
@@ -202,7 +213,9 @@ func (h *zeekHeader) see(line []byte) {
 	}
 }
 
-func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string, h *zeekHeader) (Receipt, error) {
+// ingest is Ingest; owned says body is the hub's to keep (the caller will
+// not change it), so that its lines can be handed to the processor.
+func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string, h *zeekHeader, owned bool) (Receipt, error) {
 	var rc Receipt
 	now := s.now()
 	part := 0
@@ -262,6 +275,7 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 		part++
 		m := Message{ID: id, SensorID: sn.ID, ReceivedAt: now, Data: packed, Packed: true, TooLong: tooLong}
 		var err error
+		inMemory := false
 		if local {
 			// Kept for retention now, and the stream carries where: the
 			// bytes are written once. A batch the stream then drops as a
@@ -273,6 +287,11 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 				return &errs.Error{Code: errs.Unavailable, Message: "the hub could not keep the batch: retry later", Err: err}
 			}
 			m.Data = nil
+			// The lines are handed to this process's processor too,
+			// which then need not read the record back.
+			if owned && s.proc != nil {
+				inMemory = s.proc.hand.put(id, handed{sensorID: sn.ID, ref: m.Raw, lines: lines, sum: sha256.Sum256(packed), size: len(packed)})
+			}
 		}
 		tooLong = 0
 		if s.pub != nil {
@@ -281,6 +300,12 @@ func (s *Service) ingest(ctx context.Context, sn Sensor, body []byte, key string
 			_, err = s.proc.Process(ctx, m)
 		}
 		packBufs.put(packed[:0])
+		if err != nil && inMemory {
+			s.proc.hand.drop(id) // no message will take it
+		}
+		if errors.Is(err, ErrDuplicate) {
+			err = nil
+		}
 		if err != nil {
 			return err
 		}
@@ -391,7 +416,7 @@ func (s *Service) IngestReader(ctx context.Context, sn Sensor, r io.Reader, key 
 		if key != "" {
 			k = key + "/" + itoa(chunk)
 		}
-		rc, err := s.ingest(ctx, sn, buf.Bytes(), k, &hdr)
+		rc, err := s.ingest(ctx, sn, buf.Bytes(), k, &hdr, false) // buf is reused
 		chunk++
 		total.Batches = append(total.Batches, rc.Batches...)
 		total.Lines += rc.Lines

@@ -197,7 +197,7 @@ func (m *Monitor) ApplyBatch(ctx context.Context, b monitor.Batch) (bool, []moni
 		if alerts, latest, err = m.applyHits(ctx, tx, b, cache); err != nil {
 			return err
 		}
-		if len(b.Raw) > 0 && b.Events+b.Rejected > 0 {
+		if (len(b.Raw) > 0 || b.RawRef.Segment != "") && b.Events+b.Rejected > 0 {
 			data := b.Raw
 			if b.RawRef.Segment != "" {
 				data = []byte{} // kept in the segment file
