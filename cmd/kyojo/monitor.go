@@ -438,6 +438,8 @@ func gsocMetrics(proc *monitor.Processor, ind *monitor.Indicators, b *bus.Bus) [
 		counter("kyojo_gsoc_batches_total", "Sensor batches processed and applied.", of(&st.Batches)),
 		counter("kyojo_gsoc_batches_skipped_total", "Sensor batches skipped as applied before (redelivered, a file read again).", of(&st.Skipped)),
 		counter("kyojo_gsoc_batches_failed_total", "Sensor batches whose processing failed; the stream delivers them again.", of(&st.Failed)),
+		counter("kyojo_gsoc_batches_in_memory_total", "Batches kept at ingest whose lines ingest handed to the processor in memory.", of(&st.InMemory)),
+		counter("kyojo_gsoc_batches_read_back_total", "Batches kept at ingest that the processor read back from the raw event files (after a restart, or the hand-off full).", of(&st.ReadBack)),
 		counter("kyojo_gsoc_events_total", "Sensor events accepted.", of(&st.Events)),
 		counter("kyojo_gsoc_rejected_total", "Sensor lines (and undecodable batches) rejected; the reasons are on each sensor's health.", of(&st.Rejected)),
 		counter("kyojo_gsoc_hits_total", "Indicator hits in sensor events (alerts aggregate them).", of(&st.Hits)),

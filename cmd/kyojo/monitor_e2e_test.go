@@ -263,6 +263,11 @@ func TestCrashExactlyOnce(t *testing.T) {
 		m["kyojo_gsoc_batches_total"] < 1 || m["kyojo_gsoc_indicators"] != 3 || m["kyojo_gsoc_backlog_batches"] != 0 || m["kyojo_gsoc_busy_seconds_total"] <= 0 {
 		t.Fatalf("metrics %d: %v", code, m)
 	}
+	for _, name := range []string{"kyojo_gsoc_batches_in_memory_total", "kyojo_gsoc_batches_read_back_total"} {
+		if _, ok := m[name]; !ok {
+			t.Fatalf("metrics: no %s in %v", name, m)
+		}
+	}
 	h2.stop(t)
 }
 

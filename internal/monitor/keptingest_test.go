@@ -243,6 +243,12 @@ func TestHandedOver(t *testing.T) {
 			t.Fatalf("%d batches held in memory, want %d", n, want)
 		}
 	}
+	counted := func(inMemory, readBack int64) {
+		t.Helper()
+		if st := proc.Stats(); st.InMemory.Load() != inMemory || st.ReadBack.Load() != readBack {
+			t.Fatalf("%d batches counted in memory, %d read back; want %d, %d", st.InMemory.Load(), st.ReadBack.Load(), inMemory, readBack)
+		}
+	}
 	// A body read through a buffer that is then reused is not handed over.
 	if _, err := svc.IngestReader(ctx, sn, bytes.NewReader(dnsLines(5, "b.example")), ""); err != nil {
 		t.Fatal(err)
@@ -251,6 +257,7 @@ func TestHandedOver(t *testing.T) {
 	if res, err := proc.Process(ctx, pub.msgs[0]); err != nil || res.Events != 5 {
 		t.Fatalf("read back: %+v %v", res, err)
 	}
+	counted(0, 1)
 	// The stream drops a resend: accepted, nothing held.
 	pub.err = monitor.ErrDuplicate
 	if rc, err := svc.Ingest(ctx, sn, dnsLines(6, "c.example"), ""); err != nil || !rc.Accepted {
@@ -284,6 +291,7 @@ func TestHandedOver(t *testing.T) {
 		t.Fatalf("with the record gone: %+v %v", res, err)
 	}
 	held(0)
+	counted(1, 1)
 	sum := sha256.Sum256(kept)
 	recs, err := db.ListAudit(ctx, audit.Filter{Action: "monitor.batch", ObjectID: m.ID})
 	if err != nil || len(recs) != 1 || !strings.Contains(string(recs[0].Detail), `"raw_sha256":"`+hex.EncodeToString(sum[:])+`"`) ||

@@ -211,7 +211,9 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 	var hd handed
 	inMemory := false
 	if m.Raw.Segment != "" {
-		hd, inMemory = p.hand.take(m.ID, m.SensorID, m.Raw)
+		if hd, inMemory = p.hand.take(m.ID, m.SensorID, m.Raw); inMemory {
+			p.stats.InMemory.Add(1)
+		}
 	}
 	c, err := p.context(ctx, m.SensorID)
 	if errs.Is(err, errs.NotFound) {
@@ -272,6 +274,7 @@ func (p *Processor) process(ctx context.Context, m Message) (Result, error) {
 			p.opt.Log.WarnContext(ctx, "batch whose kept record cannot be read rejected", "batch", m.ID, "sensor", m.SensorID, "err", err)
 			return p.reject(ctx, fresh(), "kept batch unreadable", "the batch kept at ingest could not be read: "+err.Error())
 		}
+		p.stats.ReadBack.Add(1)
 	}
 	// The lines are kept for retention as they came, compressed; a message
 	// that came uncompressed is compressed here. S2 batches (what ingest

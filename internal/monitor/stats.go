@@ -13,6 +13,11 @@ type Stats struct {
 	Rejected atomic.Int64 // lines and batches rejected
 	Hits     atomic.Int64 // indicator hits (an alert aggregates many)
 	Failed   atomic.Int64 // batches that failed and go back to the stream
+	// Of the batches ingest kept in the raw event files (on a local
+	// stream): those whose lines ingest handed over in memory, and those
+	// read back from the files (after a restart, or the hand-off full).
+	InMemory atomic.Int64
+	ReadBack atomic.Int64
 	busy     atomic.Int64 // nanoseconds spent processing batches
 }
 
