@@ -379,6 +379,9 @@ func main() {
 		alertHits += a.Count
 	}
 	fmt.Printf("alerts: %d, hits counted in them %d (first 1000 alerts, all runs)\n", len(alerts), alertHits)
+	if st := proc.Stats(); st.InMemory.Load()+st.ReadBack.Load() > 0 {
+		fmt.Printf("kept batches: %d handed to the processor in memory, %d read back from the files (warm-up included)\n", st.InMemory.Load(), st.ReadBack.Load())
+	}
 	parsed, el = parseOnly(bodies, 1)
 	parseOne := float64(parsed) / el.Seconds()
 	fmt.Printf("read and parse only, one core: %.0f events/s\n", parseOne)
