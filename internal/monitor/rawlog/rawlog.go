@@ -188,7 +188,9 @@ func (l *Log) retire(s *segment) {
 	go func() {
 		defer l.wg.Done()
 		s.pending.Wait()
-		s.f.Sync()
+		if s.f.Sync() == nil {
+			dropCached(s.f)
+		}
 		s.f.Close()
 	}()
 }
