@@ -24,13 +24,15 @@ func TestHandoffBounds(t *testing.T) {
 	if o.put("4", handed{sensorID: "s", ref: ref(4), lines: []byte("y")}) {
 		t.Fatal("taken past handoffMax")
 	}
-	// A batch put again (a resend) replaces its entry, not adds to it.
-	if !o.put("3", handed{sensorID: "s", ref: ref(33), lines: big}) {
-		t.Fatal("a resend refused")
+	// A batch sent again while the first sending waits keeps the first
+	// one's entry (the stream drops the resend).
+	if o.put("3", handed{sensorID: "s", ref: ref(33), lines: []byte("resend")}) {
+		t.Fatal("a resend replaced the first sending's entry")
 	}
 	if n, b := o.held(); n != 4 || b != handoffMax {
 		t.Fatalf("%d entries, %d bytes", n, b)
 	}
+
 	// Another sensor's message, or one naming another record, gets
 	// nothing, and the entry is gone (its message was that one).
 	if _, ok := o.take("0", "other", ref(0)); ok {

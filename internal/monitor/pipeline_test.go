@@ -116,9 +116,14 @@ func TestPipeline(t *testing.T) {
 			if bo.URL == "" && (refs.Load() != 20 || carried.Load() != 0) || bo.URL != "" && (refs.Load() != 0 || carried.Load() != 20) {
 				t.Fatalf("%d messages named a kept batch, %d carried the bytes", refs.Load(), carried.Load())
 			}
-			// The lines went from ingest to the processor in memory too,
-			// and none of them is held once processed (the resends the
-			// stream dropped included).
+			// On the embedded stream the lines went from ingest to the
+			// processor in memory too (read back only if the hand-off was
+			// full), and none is held once processed, the resends the
+			// stream dropped included.
+			st := proc.Stats()
+			if in, back := st.InMemory.Load(), st.ReadBack.Load(); bo.URL == "" && (in == 0 || in+back != 20) || bo.URL != "" && in+back != 0 {
+				t.Fatalf("%d kept batches came in memory, %d were read back", in, back)
+			}
 			if n, size := monitor.HandedOver(proc); n != 0 || size != 0 {
 				t.Fatalf("%d batches (%d bytes) still held in memory", n, size)
 			}
